@@ -1,0 +1,151 @@
+# sinter: build the EFI kernel, its host tests and fuzzers, and run them.
+#   make          build build/sinter.efi and the ESP tree
+#   make run      boot in QEMU (CMDLINE=, SMP=, MEM=, CPU=, MACHINE=, TIMEOUT=, GDB=1)
+#   make test     host tests, fuzz smoke, in-kernel suites on several machine shapes
+#   make bench    benchmarks (ratios measured side by side)
+SHELL := /bin/bash
+BUILD := build
+NEWLIB := $(BUILD)/newlib/install/x86_64-elf
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+FONT_SRC := /usr/share/consolefonts/Lat15-Terminus16.psf.gz
+
+# Kernel directories; each contributes its *.c and *.asm.
+KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers/console
+
+KERNEL_C := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
+KERNEL_ASM := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
+              $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM)) $(BUILD)/k/font.o
+
+# Kernel C: freestanding, PIC (GNU-EFI relocates the image), no red zone
+# (interrupts land on the current stack), frame pointers for backtraces.
+# SSE is allowed: the trap path saves the FPU/SSE state (see DESIGN.md).
+KCFLAGS := -std=gnu11 -ffreestanding -fpic -fshort-wchar -mno-red-zone \
+           -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+           -fvisibility=hidden -O2 -g -Wall -Wextra -Werror \
+           -DGNU_EFI_USE_MS_ABI -DSINTER_KERNEL -I. \
+           -isystem $(shell gcc -print-file-name=include) -isystem $(NEWLIB)/include
+BOOT_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Wno-unused-parameter
+LDFLAGS_EFI := -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic -T linker.ld --no-undefined
+LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
+        $(shell gcc -print-libgcc-file-name)
+
+QEMU_RUN := scripts/qemu-run.sh
+
+.PHONY: all deps run test test-host test-kernel fuzz bench clean gdb distclean
+all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/setup-deps.sh
+	@bash scripts/setup-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(NEWLIB)/lib/libc.a: | $(BUILD)/.deps
+	@bash scripts/build-newlib.sh $(BUILD)/newlib
+
+$(BUILD)/k/%.o: %.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@nasm -f elf64 -g -I. -MD $(@:.o=.d) -o $@ $<
+
+$(BUILD)/font.psf: | $(BUILD)/.deps
+	@mkdir -p $(BUILD)
+	@test -f $(FONT_SRC) || { echo "sinter: $(FONT_SRC) missing (apt-get install console-setup-linux)"; exit 1; }
+	@gzip -dc $(FONT_SRC) > $@
+
+$(BUILD)/k/font.o: $(BUILD)/font.psf
+	@mkdir -p $(dir $@)
+	@printf 'section .rodata align=16\nglobal font_psf, font_psf_end\nfont_psf: incbin "%s"\nfont_psf_end:\n' $< > $(BUILD)/font.asm
+	@nasm -f elf64 -o $@ $(BUILD)/font.asm
+
+# Two link passes: the first finds every function's address, which becomes
+# the embedded symbol table (.ksyms, placed last) of the second. The check
+# proves no address moved between the passes.
+$(BUILD)/sinter-pass1.so: $(KERNEL_OBJ) $(BUILD)/k/ksyms-empty.o linker.ld
+	@echo "  LD      $@"
+	@ld $(LDFLAGS_EFI) -o $@ $(EFI_LIB)/crt0-efi-x86_64.o $(KERNEL_OBJ) $(BUILD)/k/ksyms-empty.o $(LIBS)
+
+$(BUILD)/k/ksyms-empty.o:
+	@mkdir -p $(dir $@)
+	@printf 'section .ksyms align=16\n' > $(BUILD)/ksyms-empty.asm
+	@nasm -f elf64 -o $@ $(BUILD)/ksyms-empty.asm
+
+$(BUILD)/k/ksyms.o: $(BUILD)/sinter-pass1.so scripts/mksyms.sh
+	@bash scripts/mksyms.sh $< $(BUILD)/ksyms.asm
+	@nasm -f elf64 -o $@ $(BUILD)/ksyms.asm
+
+$(BUILD)/sinter.so: $(BUILD)/k/ksyms.o
+	@echo "  LD      $@"
+	@ld $(LDFLAGS_EFI) -o $@ $(EFI_LIB)/crt0-efi-x86_64.o $(KERNEL_OBJ) $(BUILD)/k/ksyms.o $(LIBS)
+	@cmp -s <(nm $(BUILD)/sinter-pass1.so | grep -i ' t ') <(nm $@ | grep -i ' t ') || \
+	  { echo "sinter: text symbols moved between link passes"; exit 1; }
+
+$(BUILD)/sinter.efi: $(BUILD)/sinter.so
+	@echo "  OBJCOPY $@"
+	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  image   $@ $$(stat -c %s $@) bytes"
+
+$(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/sinter.efi
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+run: all
+	@bash $(QEMU_RUN)
+
+gdb:
+	@echo "make run GDB=1, then: gdb -x scripts/gdbinit"
+
+# ---- host tests (hardware-free code, Linux, ASan + UBSan) ----
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined -fno-omit-frame-pointer -I. -DSINTER_HOST
+HOST_TESTS :=
+FUZZ_TARGETS :=
+include $(wildcard tests/host/*.mk)
+include $(wildcard tests/fuzz/*.mk)
+HOST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
+
+define host_test_rule
+$(BUILD)/host/$(1): $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c $$(wildcard tests/host/*.h)
+	@mkdir -p $(BUILD)/host
+	@echo "  HOSTCC  $$@"
+	@$(HOST_CC) $(HOST_CFLAGS) $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c -o $$@
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -DSINTER_HOST -DSINTER_FUZZ
+define fuzz_rule
+$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/host/host_log.c
+	@mkdir -p $(BUILD)/fuzz
+	@echo "  FUZZCC  $$@"
+	@clang $(FUZZ_CFLAGS) $$($(1)_FUZZ_SRCS) tests/host/host_log.c -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+test-host: $(BUILD)/.deps $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@bash tests/run-host.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+
+test-kernel: all
+	@bash tests/qemu/run-suites.sh
+
+test: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory all $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+
+bench: all
+	@bash tests/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/*.so $(BUILD)/*.efi $(BUILD)/esp $(BUILD)/*.asm
+
+distclean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)

@@ -1,0 +1,91 @@
+/* Text console on the linear framebuffer GOP left us. When the screen is
+ * full it scrolls by a quarter screen at once: under TCG each scroll moves
+ * megabytes, so doing it per line would make logging slow. */
+#include <string.h>
+#include "drivers/console/fbcon.h"
+#include "drivers/console/psf.h"
+
+extern const uint8_t font_psf[], font_psf_end[];
+
+static struct psf_font font;
+static volatile uint32_t *fbmem;
+static uint32_t width, height, pitch, cols, rows, col, row;
+static uint32_t fg = 0xc0c0c0, bg = 0x000000;
+static bool bgr;
+static bool ready;
+
+static uint32_t pixel(uint32_t rgb)
+{
+    if (bgr)
+        return rgb; /* BGRX in memory = 0x00RRGGBB as a little-endian word */
+    return (rgb & 0xff) << 16 | (rgb & 0xff00) | (rgb >> 16 & 0xff);
+}
+
+bool fbcon_init(const struct framebuffer_info *fb)
+{
+    if (!fb->base || !psf_parse(&font, font_psf, (size_t)(font_psf_end - font_psf)))
+        return false;
+    fbmem = (volatile uint32_t *)fb->base;
+    width = fb->width;
+    height = fb->height;
+    pitch = fb->pitch_pixels;
+    bgr = fb->format == 1;
+    cols = width / font.width;
+    rows = height / font.height;
+    if (!cols || !rows)
+        return false;
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            fbmem[y * pitch + x] = pixel(bg);
+    ready = true;
+    return true;
+}
+
+void fbcon_set_color(unsigned rgb)
+{
+    fg = rgb;
+}
+
+static void draw(uint32_t c, uint32_t r, char ch)
+{
+    const uint8_t *g = font.glyphs + (size_t)font.ascii_glyph[(unsigned char)ch & 0x7f] * font.bytes_per_glyph;
+    uint32_t on = pixel(fg), off = pixel(bg);
+    for (uint32_t y = 0; y < font.height; y++) {
+        volatile uint32_t *dst = fbmem + (size_t)(r * font.height + y) * pitch + c * font.width;
+        const uint8_t *bits = g + y * font.bytes_per_row;
+        for (uint32_t x = 0; x < font.width; x++)
+            dst[x] = (bits[x / 8] & (0x80 >> (x % 8))) ? on : off;
+    }
+}
+
+static void scroll(void)
+{
+    uint32_t by = rows / 4 ? rows / 4 : 1;
+    size_t line = (size_t)pitch * font.height;
+    memmove((void *)fbmem, (const void *)(fbmem + by * line), (rows - by) * line * 4);
+    uint32_t pix = pixel(bg);
+    for (size_t i = (rows - by) * line; i < rows * line; i++)
+        fbmem[i] = pix;
+    row -= by;
+}
+
+void fbcon_write(const char *s, size_t n)
+{
+    if (!ready)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '\n' || col >= cols) {
+            col = 0;
+            if (++row >= rows)
+                scroll();
+            if (ch == '\n')
+                continue;
+        }
+        if (ch == '\r') {
+            col = 0;
+            continue;
+        }
+        draw(col++, row, ch);
+    }
+}

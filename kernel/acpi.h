@@ -1,0 +1,25 @@
+/* What the kernel takes from the ACPI tables (ACPI 6.x spec, chapter 5). */
+#ifndef SINTER_KERNEL_ACPI_H
+#define SINTER_KERNEL_ACPI_H
+#include <stdint.h>
+#include <stdbool.h>
+
+struct acpi_info {
+    unsigned cpus;              /* enabled (or online-capable) local APICs in the MADT */
+    uint32_t apic_ids[64];
+    uint64_t ioapic_base;
+    uint16_t pm_timer_port;     /* 0: none */
+    bool pm_timer_32bit;
+    uint64_t hpet_base;         /* 0: none */
+    uint16_t pm1a_cnt_port;     /* for S5 power-off */
+    uint16_t pm1b_cnt_port;
+    uint8_t s5_typ_a, s5_typ_b;
+    bool s5_found;
+    char oem_id[7];
+};
+
+extern struct acpi_info acpi;
+/* Parse from the RSDP's physical address; false when unusable. */
+bool acpi_init(uint64_t rsdp_pa);
+
+#endif

@@ -1,0 +1,68 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "drivers/console/uart16550.h"
+#include "drivers/console/fbcon.h"
+
+static spinlock_t lock = SPINLOCK_INIT;
+static bool panicking;
+static bool fb_up;
+enum log_level console_level = LOG_INFO;
+unsigned trace_mask;
+
+void console_early_init(void)
+{
+    uart_init();
+}
+
+void console_fb_init(const struct framebuffer_info *fb)
+{
+    fb_up = fbcon_init(fb);
+}
+
+static void write_unlocked(const char *s, size_t n)
+{
+    uart_write(s, n);
+    if (fb_up)
+        fbcon_write(s, n);
+}
+
+void console_write(const char *s, size_t n)
+{
+    if (panicking) {
+        write_unlocked(s, n);
+        return;
+    }
+    uint64_t f = spin_lock_irqsave(&lock);
+    write_unlocked(s, n);
+    spin_unlock_irqrestore(&lock, f);
+}
+
+void console_panic_mode(void)
+{
+    panicking = true;
+    fbcon_set_color(0xff5050);
+}
+
+void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
+{
+    if (level > console_level)
+        return;
+    char line[512];
+    static const char *const tag[] = { "error: ", "warning: ", "", "" };
+    int n = snprintf(line, sizeof line, "%s: %s", subsys, tag[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = sizeof line - 2;
+    line[n++] = '\n';
+    console_write(line, (size_t)n);
+}

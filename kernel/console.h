@@ -1,0 +1,13 @@
+#ifndef SINTER_KERNEL_CONSOLE_H
+#define SINTER_KERNEL_CONSOLE_H
+#include <stddef.h>
+#include "kernel/boot_info.h"
+#include "kernel/log.h"
+/* Every byte goes to serial and, once it is up, the framebuffer console. */
+void console_early_init(void);
+void console_fb_init(const struct framebuffer_info *fb);
+void console_write(const char *s, size_t n);
+/* From now on write without taking the lock (a CPU may have died holding it). */
+void console_panic_mode(void);
+extern enum log_level console_level;
+#endif

@@ -1,0 +1,83 @@
+#include <stddef.h>
+#include <stdatomic.h>
+#include "kernel/irq.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "arch/x86_64/apic.h"
+
+struct irq_slot {
+    irq_handler_t fn;
+    void *ctx;
+    unsigned flags;
+    bool allocated;
+    atomic_uint_fast64_t count;
+};
+
+static struct irq_slot slots[256];
+static spinlock_t lock = SPINLOCK_INIT;
+static atomic_uint_fast64_t unhandled;
+
+int irq_alloc_vector(unsigned class_hint)
+{
+    unsigned first = class_hint ? class_hint << 4 : IRQ_DYNAMIC_FIRST;
+    if (first < IRQ_DYNAMIC_FIRST)
+        first = IRQ_DYNAMIC_FIRST;
+    uint64_t f = spin_lock_irqsave(&lock);
+    int found = -1;
+    for (unsigned v = first; v <= IRQ_DYNAMIC_LAST && found < 0; v++)
+        if (!slots[v].allocated) {
+            slots[v].allocated = true;
+            found = (int)v;
+        }
+    spin_unlock_irqrestore(&lock, f);
+    return found;
+}
+
+void irq_free_vector(unsigned vector)
+{
+    irq_unregister(vector);
+    slots[vector & 0xff].allocated = false;
+}
+
+void irq_register(unsigned vector, irq_handler_t fn, void *ctx, unsigned flags)
+{
+    struct irq_slot *s = &slots[vector & 0xff];
+    uint64_t f = spin_lock_irqsave(&lock);
+    s->ctx = ctx;
+    s->flags = flags;
+    s->allocated = true;
+    __atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&lock, f);
+}
+
+void irq_unregister(unsigned vector)
+{
+    __atomic_store_n(&slots[vector & 0xff].fn, NULL, __ATOMIC_RELEASE);
+}
+
+uint64_t irq_count(unsigned vector)
+{
+    return atomic_load(&slots[vector & 0xff].count);
+}
+
+uint64_t irq_unhandled(void)
+{
+    return atomic_load(&unhandled);
+}
+
+void irq_dispatch(struct trap_frame *f)
+{
+    struct irq_slot *s = &slots[f->vector & 0xff];
+    irq_handler_t fn = __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE);
+    atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    unsigned flags = s->flags;
+    if (fn) {
+        fn(s->ctx, f);
+    } else if (f->vector != VEC_SPURIOUS) {
+        if (atomic_fetch_add(&unhandled, 1) < 8)
+            log_warn("irq", "vector 0x%llx has no handler", (unsigned long long)f->vector);
+    }
+    /* The spurious vector never sets an ISR bit, so it is never EOI'd. */
+    if (f->vector != VEC_SPURIOUS && !(flags & IRQ_NO_EOI))
+        apic_eoi();
+}

@@ -1,0 +1,32 @@
+/* Interrupt vectors: allocation, handler registration, dispatch and EOI. */
+#ifndef SINTER_KERNEL_IRQ_H
+#define SINTER_KERNEL_IRQ_H
+#include <stdint.h>
+#include "arch/x86_64/trap.h"
+
+/* Fixed vectors. The allocator hands out IRQ_DYNAMIC_FIRST..IRQ_DYNAMIC_LAST;
+ * the top priority class (0xF0-0xFF) is reserved for these. */
+#define VEC_TIMER 0xf0
+#define VEC_HVSIM_TRAP 0xf3   /* the Hyper-V model's "hypercall" trap (int 0xf3) */
+#define VEC_SPURIOUS 0xff
+#define IRQ_DYNAMIC_FIRST 0x30
+#define IRQ_DYNAMIC_LAST 0xef
+
+typedef void (*irq_handler_t)(void *ctx, struct trap_frame *f);
+
+enum irq_flags {
+    IRQ_NO_EOI = 1 << 0,  /* software traps (int n) and the spurious vector set no ISR bit */
+};
+
+/* A free vector whose priority class (vector >> 4) is class_hint or the
+ * nearest above it; -1 if none is left. class_hint 0 = any. */
+int irq_alloc_vector(unsigned class_hint);
+void irq_free_vector(unsigned vector);
+void irq_register(unsigned vector, irq_handler_t fn, void *ctx, unsigned flags);
+void irq_unregister(unsigned vector);
+uint64_t irq_count(unsigned vector);
+void irq_dispatch(struct trap_frame *f);
+/* Interrupts on this CPU that found no handler. */
+uint64_t irq_unhandled(void);
+
+#endif

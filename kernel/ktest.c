@@ -1,0 +1,135 @@
+/* The test runner. Each test runs under a trap catch (an unexpected
+ * exception fails that test, not the run) and a watchdog on the timer tick
+ * (a test that hangs with interrupts enabled is cut off and failed). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernel/ktest.h"
+#include "kernel/console.h"
+#include "kernel/timer.h"
+#include "kernel/clock.h"
+#include "kernel/percpu.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/apic.h"
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+static unsigned failures;
+static bool skipped;
+static char skip_reason[96];
+static struct trap_catch guard;
+static volatile uint64_t deadline_tick;
+static volatile bool watchdog_fired;
+
+static void out(const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        console_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    out("    # %s:%d: %s\n", file, line, msg);
+    failures++;
+}
+
+void ktest_note(const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    out("    # %s\n", msg);
+}
+
+void ktest_skip(const char *reason)
+{
+    skipped = true;
+    snprintf(skip_reason, sizeof skip_reason, "%s", reason);
+}
+
+/* Timer hook: past the deadline, resume the runner at its catch point. Only
+ * when the tick interrupted the test itself (not another handler). */
+static void watchdog(struct trap_frame *f)
+{
+    if (!deadline_tick || timer_ticks() < deadline_tick || !guard.armed)
+        return;
+    if ((f->cs & 3) != 0)
+        return;
+    watchdog_fired = true;
+    deadline_tick = 0;
+    trap_catch_redirect(f, &guard);
+}
+
+/* Runs one test under the guard catch; false if it was cut short by an
+ * exception or the watchdog. */
+static __attribute__((noinline)) bool run_guarded(const struct ktest *const volatile t, volatile unsigned ms)
+{
+    irq_enable();
+    trap_catch_set(&guard, -1);
+    if (trap_catch_arm(&guard) != 0) {
+        deadline_tick = 0;
+        irq_enable();
+        apic_set_tpr(0);
+        return false;
+    }
+    deadline_tick = timer_ticks() + (uint64_t)ms * timer_hz() / 1000 + 1;
+    t->fn();
+    deadline_tick = 0;
+    trap_catch_clear();
+    return true;
+}
+
+unsigned ktest_run(const char *glob)
+{
+    if (strcmp(glob, "all") == 0 || strcmp(glob, "1") == 0)
+        glob = "*";
+    unsigned planned = 0, failed_tests = 0, n = 0;
+    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
+        planned += glob_match(glob, t->name);
+    out("TAP version 14\n1..%u\n", planned);
+    timer_set_hook(watchdog);
+    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+        if (!glob_match(glob, t->name))
+            continue;
+        n++;
+        failures = 0;
+        skipped = false;
+        watchdog_fired = false;
+        unsigned ms = t->timeout_ms ? t->timeout_ms : KTEST_DEFAULT_TIMEOUT_MS;
+        uint64_t t0 = clock_ns();
+        if (!run_guarded(t, ms)) {
+            if (watchdog_fired)
+                ktest_fail(__FILE__, __LINE__, "watchdog: no result after %u ms", ms);
+            else
+                ktest_fail(__FILE__, __LINE__, "unexpected %s at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
+                           exception_name((unsigned)guard.seen.vector),
+                           (unsigned long long)guard.seen.rip, (unsigned long long)guard.seen.error,
+                           (unsigned long long)guard.cr2);
+        }
+        uint64_t ms_taken = (clock_ns() - t0) / 1000000;
+        if (failures) {
+            failed_tests++;
+            out("not ok %u - %s\n", n, t->name);
+        } else if (skipped) {
+            out("ok %u - %s # SKIP %s\n", n, t->name, skip_reason);
+        } else {
+            out("ok %u - %s # time=%llums\n", n, t->name, (unsigned long long)ms_taken);
+        }
+    }
+    timer_set_hook(NULL);
+    out("# %u of %u test(s) failed\n", failed_tests, planned);
+    return failed_tests;
+}

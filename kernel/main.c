@@ -1,0 +1,127 @@
+/* Boot order after the firmware: consoles, memory, our own descriptor
+ * tables and stack, our own page tables, then the platform (ACPI, APIC,
+ * clocks), the hypervisor layer, and finally tests or the idle loop. */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/boot_info.h"
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/options.h"
+#include "kernel/pmm.h"
+#include "kernel/heap.h"
+#include "kernel/percpu.h"
+#include "kernel/acpi.h"
+#include "kernel/clock.h"
+#include "kernel/timer.h"
+#include "kernel/ktest.h"
+#include "kernel/ksyms.h"
+#include "kernel/shutdown.h"
+#include "kernel/summary.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/paging.h"
+
+void stack_switch_call(uint64_t stack_top, void (*fn)(void *), void *arg) __attribute__((noreturn));
+
+static uint64_t boot_tsc;
+
+static void apply_log_options(void)
+{
+    const char *lvl = option_str("loglevel");
+    if (lvl)
+        console_level = strcmp(lvl, "err") == 0 ? LOG_ERR : strcmp(lvl, "warn") == 0 ? LOG_WARN :
+                        strcmp(lvl, "debug") == 0 ? LOG_DEBUG : LOG_INFO;
+    if (option_list_has("trace", "hv"))
+        trace_mask |= TRACE_HV;
+    if (option_list_has("trace", "vmbus"))
+        trace_mask |= TRACE_VMBUS;
+}
+
+static void raise_test_exception(const char *kind)
+{
+    log_info("sinter", "panic_test=%s: raising it now", kind);
+    if (strcmp(kind, "pf") == 0)
+        *(volatile uint64_t *)0xdead000 = 1;
+    else if (strcmp(kind, "ud") == 0)
+        __asm__ volatile("ud2");
+    else if (strcmp(kind, "gp") == 0)
+        wrmsr(0xdeadbeef, 0);
+    else {
+        volatile int zero = 0;
+        volatile int x = 1 / zero;
+        (void)x;
+    }
+}
+
+static void kernel_main_on_own_stack(void *arg)
+{
+    struct boot_info *bi = arg;
+    paging_init(bi);
+    pmm_reclaim_boot(bi);
+    heap_init(16u << 20);
+    if (option_bool("fbcon", true))
+        console_fb_init(&bi->fb);
+    if (bi->fb.base)
+        log_info("sinter", "framebuffer %ux%u at 0x%llx", bi->fb.width, bi->fb.height,
+                 (unsigned long long)bi->fb.base);
+
+    acpi_init(bi->acpi_rsdp);
+    cpu_count = acpi.cpus;
+    pic_disable();
+    apic_init();
+    cpus[0].apic_id = apic_id();
+    if (!refclock_init())
+        log_warn("clock", "no HPET or ACPI PM timer: TSC rate is a guess");
+    clock_calibrate();
+    timer_start((unsigned)option_u64("timer_hz", 100));
+    irq_enable();
+    log_info("clock", "reference %s at %llu Hz; TSC %llu kHz; LAPIC timer %llu kHz (div 16); tick %u Hz %s",
+             refclock_name(), (unsigned long long)refclock_hz(), (unsigned long long)(tsc_hz() / 1000),
+             (unsigned long long)(lapic_timer_hz() / 1000), timer_hz(), timer_mode_name());
+
+    platform_late_init();
+
+    uint64_t boot_ms = (rdtsc() - boot_tsc) * 1000 / (tsc_hz() ? tsc_hz() : 1);
+    char line[256];
+    summary_format(line, sizeof line);
+    log_info("sinter", "%s", line);
+    log_info("sinter", "kernel entry to summary: %llu ms", (unsigned long long)boot_ms);
+
+    const char *test = option_str("test");
+    if (test) {
+        unsigned failed = ktest_run(test);
+        machine_poweroff(failed ? 1 : 0);
+    }
+    if (option_bool("exit", false))
+        machine_poweroff(0);
+    const char *pt = option_str("panic_test");
+    if (pt)
+        raise_test_exception(pt);
+    log_info("sinter", "idle (timer running); nothing more to do");
+    for (;;)
+        cpu_halt();
+}
+
+void kernel_main(struct boot_info *bi)
+{
+    boot_tsc = rdtsc();
+    irq_disable();
+    console_early_init();
+    kernel_image_base = bi->image_base;
+    log_info("sinter", "booting; image at 0x%llx (%llu KiB), gdb: symbol-file -o 0x%llx build/sinter.so",
+             (unsigned long long)bi->image_base, (unsigned long long)(bi->image_size / 1024),
+             (unsigned long long)bi->image_base);
+    log_info("sinter", "command line (%s): \"%s\"", bi->cmdline_source, bi->cmdline);
+    options_init(bi->cmdline);
+    apply_log_options();
+    pmm_init(bi);
+
+    struct cpu *c = &cpus[0];
+    c->index = 0;
+    c->online = true;
+    c->kstack_top = kstack_alloc(KSTACK_SIZE);
+    cpu_init_descriptors(c);
+    idt_init();
+    stack_switch_call(c->kstack_top, kernel_main_on_own_stack, bi);
+}

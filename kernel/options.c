@@ -1,0 +1,148 @@
+#include <string.h>
+#include "kernel/options.h"
+#include "kernel/log.h"
+#include "lib/cmdline.h"
+
+enum opt_kind { OPT_BOOL, OPT_U64, OPT_ENUM, OPT_LIST, OPT_STRING };
+
+struct option_def {
+    const char *key;
+    enum opt_kind kind;
+    const char *choices;   /* OPT_ENUM / OPT_LIST: '|'-separated; OPT_U64: NULL */
+    uint64_t min, max;     /* OPT_U64 */
+    const char *help;
+};
+
+static const struct option_def defs[] = {
+    { "test", OPT_STRING, NULL, 0, 0, "run in-kernel tests matching a glob (all = *)" },
+    { "exit", OPT_BOOL, NULL, 0, 0, "power off right after the boot summary line" },
+    { "loglevel", OPT_ENUM, "err|warn|info|debug", 0, 0, "console verbosity" },
+    { "trace", OPT_LIST, "hv|vmbus", 0, 0, "narrate protocol steps" },
+    { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
+    { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
+    { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
+    { "hv", OPT_ENUM, "auto|real|sim|off", 0, 0, "hypervisor backend" },
+    { "hvsim.host", OPT_ENUM, "hyperv|qemu", 0, 0, "host model personality" },
+    { "hvsim.channels", OPT_U64, NULL, 0, 2047, "extra model channels" },
+    { "hvsim.relids", OPT_STRING, NULL, 0, 0, "dense|sparse|random:<seed>" },
+    { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
+    { "hvsim.max_version", OPT_STRING, NULL, 0, 0, "newest VMBus version the model accepts" },
+};
+
+static struct cmdline parsed;
+static bool accepted[CMDLINE_MAX_WORDS];
+
+static const struct option_def *find_def(const char *key)
+{
+    for (unsigned i = 0; i < sizeof defs / sizeof defs[0]; i++)
+        if (strcmp(defs[i].key, key) == 0)
+            return &defs[i];
+    return NULL;
+}
+
+/* Is the `len` bytes at item one of the '|'-separated choices? */
+static bool in_choices(const char *choices, const char *item, size_t len)
+{
+    const char *p = choices;
+    while (*p) {
+        const char *end = strchr(p, '|');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, item, len) == 0)
+            return true;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
+
+static bool valid(const struct option_def *d, const char *v)
+{
+    uint64_t u;
+    bool b;
+    switch (d->kind) {
+    case OPT_BOOL:
+        return cmdline_parse_bool(v, &b);
+    case OPT_U64:
+        return cmdline_parse_u64(v, &u) && u >= d->min && u <= d->max;
+    case OPT_ENUM:
+        return in_choices(d->choices, v, strlen(v));
+    case OPT_LIST:
+        for (const char *p = v;;) {
+            const char *end = strchr(p, ',');
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            if (!in_choices(d->choices, p, n))
+                return false;
+            if (!end)
+                return true;
+            p = end + 1;
+        }
+    case OPT_STRING:
+        return *v != 0;
+    }
+    return false;
+}
+
+void options_init(const char *cmdline)
+{
+    cmdline_parse(&parsed, cmdline);
+    if (parsed.malformed)
+        log_warn("cmdline", "ignored %u malformed word(s), first: \"%s\" (expected key=value)",
+                 parsed.malformed, parsed.first_malformed);
+    for (unsigned i = 0; i < parsed.count; i++) {
+        const struct cmdline_word *w = &parsed.words[i];
+        const struct option_def *d = find_def(w->key);
+        if (!d) {
+            log_warn("cmdline", "unknown option \"%s\" ignored", w->key);
+            continue;
+        }
+        if (!valid(d, w->value)) {
+            if (d->kind == OPT_U64)
+                log_warn("cmdline", "bad value \"%s\" for %s (want a number in %llu..%llu), ignored",
+                         w->value, w->key, (unsigned long long)d->min, (unsigned long long)d->max);
+            else if (d->choices)
+                log_warn("cmdline", "bad value \"%s\" for %s (want %s), ignored", w->value, w->key,
+                         d->choices);
+            else
+                log_warn("cmdline", "bad value \"%s\" for %s, ignored", w->value, w->key);
+            continue;
+        }
+        accepted[i] = true;
+    }
+}
+
+const char *option_str(const char *key)
+{
+    for (unsigned i = parsed.count; i-- > 0;)
+        if (accepted[i] && strcmp(parsed.words[i].key, key) == 0)
+            return parsed.words[i].value;
+    return NULL;
+}
+
+uint64_t option_u64(const char *key, uint64_t fallback)
+{
+    uint64_t v;
+    const char *s = option_str(key);
+    return s && cmdline_parse_u64(s, &v) ? v : fallback;
+}
+
+bool option_bool(const char *key, bool fallback)
+{
+    bool v;
+    const char *s = option_str(key);
+    return s && cmdline_parse_bool(s, &v) ? v : fallback;
+}
+
+bool option_list_has(const char *key, const char *item)
+{
+    const char *v = option_str(key);
+    size_t n = strlen(item);
+    for (const char *p = v; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, item, n) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}

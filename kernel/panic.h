@@ -1,0 +1,6 @@
+#ifndef SINTER_KERNEL_PANIC_H
+#define SINTER_KERNEL_PANIC_H
+/* Print the reason and a backtrace on every console, then halt all CPUs. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#define BUG_ON(cond) do { if (cond) panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__); } while (0)
+#endif

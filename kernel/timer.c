@@ -1,0 +1,53 @@
+#include <stddef.h>
+#include <stdatomic.h>
+#include "kernel/timer.h"
+#include "kernel/clock.h"
+#include "kernel/irq.h"
+#include "kernel/log.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+
+static atomic_uint_fast64_t ticks;
+static unsigned hz;
+static bool deadline_mode;
+static uint64_t tsc_period;
+static uint64_t next_deadline;
+static tick_hook_t hook;
+
+static void on_tick(void *ctx, struct trap_frame *f)
+{
+    (void)ctx;
+    atomic_fetch_add_explicit(&ticks, 1, memory_order_relaxed);
+    if (deadline_mode) {
+        next_deadline += tsc_period;
+        uint64_t now = rdtsc();
+        if (next_deadline <= now)
+            next_deadline = now + tsc_period; /* we fell behind: don't storm */
+        wrmsr(MSR_TSC_DEADLINE, next_deadline);
+    }
+    tick_hook_t h = __atomic_load_n(&hook, __ATOMIC_ACQUIRE);
+    if (h)
+        h(f);
+}
+
+void timer_start(unsigned rate)
+{
+    hz = rate;
+    irq_register(VEC_TIMER, on_tick, NULL, 0);
+    deadline_mode = (cpuid(1, 0).ecx >> 24) & 1; /* TSC-deadline (CPUID.1:ECX[24]) */
+    if (deadline_mode) {
+        tsc_period = tsc_hz() / hz;
+        apic_write(APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | VEC_TIMER);
+        next_deadline = rdtsc() + tsc_period;
+        wrmsr(MSR_TSC_DEADLINE, next_deadline);
+    } else {
+        apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16, as calibrated */
+        apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | VEC_TIMER);
+        apic_write(APIC_TIMER_INIT, (uint32_t)(lapic_timer_hz() / hz));
+    }
+}
+
+unsigned timer_hz(void) { return hz; }
+const char *timer_mode_name(void) { return deadline_mode ? "tsc-deadline" : "periodic"; }
+uint64_t timer_ticks(void) { return atomic_load(&ticks); }
+void timer_set_hook(tick_hook_t h) { __atomic_store_n(&hook, h, __ATOMIC_RELEASE); }

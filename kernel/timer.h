@@ -1,0 +1,15 @@
+/* The periodic kernel tick on the LAPIC timer (TSC-deadline mode when the
+ * CPU has it, else periodic mode), and hooks run on every tick. */
+#ifndef SINTER_KERNEL_TIMER_H
+#define SINTER_KERNEL_TIMER_H
+#include <stdint.h>
+#include "arch/x86_64/trap.h"
+
+void timer_start(unsigned hz);
+unsigned timer_hz(void);
+const char *timer_mode_name(void);
+uint64_t timer_ticks(void);
+/* One hook, called in interrupt context with the interrupted frame. */
+typedef void (*tick_hook_t)(struct trap_frame *f);
+void timer_set_hook(tick_hook_t hook);
+#endif

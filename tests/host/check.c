@@ -1,0 +1,3 @@
+#include "tests/host/check.h"
+int check_failed_in_test;
+int check_total_failed;
