@@ -27,6 +27,7 @@ int irq_alloc_vector(unsigned class_hint)
     for (unsigned v = first; v <= IRQ_DYNAMIC_LAST && found < 0; v++)
         if (!slots[v].allocated) {
             slots[v].allocated = true;
+            atomic_store(&slots[v].count, 0); /* counts describe the current owner */
             found = (int)v;
         }
     spin_unlock_irqrestore(&lock, f);

@@ -17,6 +17,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/shutdown.h"
 #include "kernel/summary.h"
+#include "kernel/panic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/apic.h"
@@ -34,19 +35,21 @@ static void apply_log_options(void)
                         strcmp(lvl, "debug") == 0 ? LOG_DEBUG : LOG_INFO;
     if (option_list_has("trace", "hv"))
         trace_mask |= TRACE_HV;
+    const char *pm = option_str("panic");
+    panic_exit = pm && strcmp(pm, "exit") == 0;
     if (option_list_has("trace", "vmbus"))
         trace_mask |= TRACE_VMBUS;
 }
 
-static void raise_test_exception(const char *kind)
+static __attribute__((noinline)) void raise_test_exception(const char *kind)
 {
     log_info("sinter", "panic_test=%s: raising it now", kind);
     if (strcmp(kind, "pf") == 0)
-        *(volatile uint64_t *)0xdead000 = 1;
+        *(volatile uint64_t *)0x7fffdead0000ull = 1; /* far above RAM: unmapped */
     else if (strcmp(kind, "ud") == 0)
         __asm__ volatile("ud2");
     else if (strcmp(kind, "gp") == 0)
-        wrmsr(0xdeadbeef, 0);
+        __asm__ volatile("mov %0, %%ds" ::"r"((uint16_t)0x1238)); /* past the GDT limit */
     else {
         volatile int zero = 0;
         volatile int x = 1 / zero;
@@ -71,6 +74,8 @@ static void kernel_main_on_own_stack(void *arg)
     pic_disable();
     apic_init();
     cpus[0].apic_id = apic_id();
+    if (cpu_count > 1)
+        apic_park_other_cpus();
     if (!refclock_init())
         log_warn("clock", "no HPET or ACPI PM timer: TSC rate is a guess");
     clock_calibrate();

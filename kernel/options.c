@@ -21,6 +21,7 @@ static const struct option_def defs[] = {
     { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
+    { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
     { "hv", OPT_ENUM, "auto|real|sim|off", 0, 0, "hypervisor backend" },
     { "hvsim.host", OPT_ENUM, "hyperv|qemu", 0, 0, "host model personality" },
     { "hvsim.channels", OPT_U64, NULL, 0, 2047, "extra model channels" },

@@ -4,6 +4,20 @@
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/shutdown.h"
+
+int panic_exit;
+
+void panic_stop(void)
+{
+    if (panic_exit) {
+        log_err("sinter", "system halted (panic=exit: powering off with status 3)");
+        machine_poweroff(3);
+    }
+    log_err("sinter", "system halted");
+    halt_all_cpus();
+}
 
 void panic(const char *fmt, ...)
 {

@@ -115,3 +115,11 @@ void apic_init(void)
     log_info("apic", "%s mode, id %u, version 0x%x", apic_mode_name(), apic_id(),
              apic_read(APIC_VERSION) & 0xff);
 }
+
+void apic_park_other_cpus(void)
+{
+    /* INIT puts every other CPU into wait-for-SIPI: the firmware's AP loop
+     * (which may spin) stops, and SMP bring-up later starts from a known
+     * state with INIT-SIPI-SIPI. */
+    send_icr(0, APIC_ICR_ALL_BUT_SELF | APIC_ICR_DM_INIT | APIC_ICR_ASSERT);
+}

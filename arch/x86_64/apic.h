@@ -43,6 +43,8 @@ bool apic_irr_bit(uint8_t vector);
 void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
 void apic_send_self_ipi(uint8_t vector);
 void apic_send_nmi_all_but_self(void);
+/* Send INIT to all other CPUs (they wait for a SIPI, using no time). */
+void apic_park_other_cpus(void);
 /* Legacy 8259 PICs: remapped away from the exception vectors, all masked. */
 void pic_disable(void);
 

@@ -9,6 +9,7 @@
 #include "kernel/log.h"
 #include "kernel/percpu.h"
 #include "kernel/console.h"
+#include "kernel/panic.h"
 
 static const char *const names[32] = {
     "divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
@@ -94,8 +95,8 @@ static void backtrace(uint64_t rbp)
         if (!ret)
             break;
         char prefix[16] = "  #";
-        prefix[3] = (char)('0' + depth / 10);
-        prefix[4] = (char)('0' + depth % 10);
+        prefix[3] = (char)('0' + (depth + 1) / 10);
+        prefix[4] = (char)('0' + (depth + 1) % 10);
         prefix[5] = ' ';
         prefix[6] = 0;
         print_symbol_line(prefix, ret);
@@ -143,9 +144,9 @@ static void dump_and_halt(struct trap_frame *f)
             (unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
             (unsigned long long)read_cr4());
     log_err("trap", "backtrace:");
+    print_symbol_line("  #00 ", f->rip);
     backtrace(f->rbp);
-    log_err("trap", "system halted");
-    halt_all_cpus();
+    panic_stop();
 }
 
 void halt_all_cpus(void)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make test: host unit tests, fuzz smoke runs, then the QEMU suites and
+# scenarios; ends with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=$1 HOST_TESTS=$2 FUZZ_TARGETS=$3
+RESULTS=$BUILD/test-results
+export RESULTS
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+passed=0 failed=0
+
+echo "== host unit tests (ASan/UBSan)"
+for t in $HOST_TESTS; do
+    out=$RESULTS/host-$t.out
+    "$BUILD/host/$t" > "$out" 2> "$RESULTS/host-$t.err"
+    rc=$?
+    p=$(grep -c '^ok - ' "$out" || true)
+    f=$(grep -c '^not ok - ' "$out" || true)
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "  [$t] exited with status $rc without reporting a failure (crash or sanitizer):"
+        tail -n 20 "$RESULTS/host-$t.err" | sed 's/^/  | /'
+    fi
+    grep '^not ok' "$out" | sed "s/^/  [$t] /"
+    [ "$f" -gt 0 ] && tail -n 30 "$RESULTS/host-$t.err" | sed 's/^/  | /'
+    echo "host: $t: $p passed, $f failed"
+    passed=$((passed + p)) failed=$((failed + f))
+done
+
+echo "== fuzz smoke runs (libFuzzer)"
+for t in $FUZZ_TARGETS; do
+    corpus=$RESULTS/fuzz-$t-corpus
+    mkdir -p "$corpus"
+    seeds=tests/fuzz/corpus/$t
+    if "$BUILD/fuzz/$t" -runs="${FUZZ_RUNS:-50000}" -seed=1 -max_len=4096 "$corpus" \
+        $( [ -d "$seeds" ] && echo "$seeds" ) > "$RESULTS/fuzz-$t.log" 2>&1; then
+        echo "fuzz: $t: 1 passed, 0 failed ($(grep -o 'Done [0-9]* runs' "$RESULTS/fuzz-$t.log" | tail -1))"
+        passed=$((passed + 1))
+    else
+        echo "fuzz: $t: 0 passed, 1 failed"
+        tail -n 30 "$RESULTS/fuzz-$t.log" | sed 's/^/  | /'
+        failed=$((failed + 1))
+    fi
+done
+
+echo "== in-kernel suites and boot scenarios (QEMU/OVMF, TCG)"
+bash tests/qemu/run-suites.sh
+for c in "$RESULTS"/*.count; do
+    [ -e "$c" ] || continue
+    read -r p f < "$c"
+    r=${c%.count}.report
+    [ "$f" -gt 0 ] && [ -s "$r" ] && cat "$r"
+    passed=$((passed + p)) failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
