@@ -1,0 +1,104 @@
+/* Hyper-V platform layer: the kernel's view. The kernel calls hv_init() once
+ * on the boot CPU, then hv_synic_init_cpu() on every CPU (on that CPU), and
+ * routes the vector hv_synic_vector() to hv_synic_isr(). VMBus registers its
+ * callbacks with hv_set_vmbus_handlers() and talks to the host with
+ * hv_post_message() / hv_signal_event(). */
+#ifndef SINTER_DRIVERS_HV_H
+#define SINTER_DRIVERS_HV_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "drivers/hv/tlfs.h"
+
+#define HV_MAX_CPUS 64
+
+struct hvsim_platform;
+struct hv_info;
+
+struct hv_boot_params {
+    const char *option;        /* value of hv=: "sim", "off", NULL or "" = auto */
+    uint32_t nr_cpus;          /* CPUs that will call hv_synic_init_cpu */
+    /* CPUID (leaf, subleaf 0) -> EAX..EDX. NULL: no hypervisor probing. */
+    void (*cpuid)(uint32_t leaf, uint32_t out[4]);
+    /* A free IDT vector (0x30..0xef) whose handler calls hv_synic_isr and
+     * then EOIs the local APIC; -1 if none. */
+    int (*alloc_vector)(void);
+    /* A zeroed, 4 KiB-aligned page, identity mapped (phys == virt). Under the
+     * model the hypercall page is one of these and must be executable. */
+    void *(*alloc_page)(void);
+    /* Called once the hypercall page is enabled, before the first call:
+     * remap it read-only and executable (W^X). May be NULL. */
+    void (*map_executable)(void *page);
+    unsigned (*this_cpu)(void);     /* 0 .. nr_cpus-1 */
+    /* Keeps per-CPU hypercall input pages private; NULL in host tests. */
+    unsigned long (*irq_save)(void);
+    void (*irq_restore)(unsigned long flags);
+    /* Platform hooks for the host model (hv=sim); NULL = no model. */
+    const struct hvsim_platform *sim;
+};
+
+/* The MSR and hypercall boundary. Real: arch_rdmsr_safe/arch_wrmsr_safe and
+ * a call into the hypercall page. Model: hvsim on the current VP, and the
+ * same call into the page (which holds "int $HVSIM_TRAP_VECTOR; ret").
+ * rdmsr/wrmsr return 0, or -1 where the CPU took #GP. */
+struct hv_backend_ops {
+    int (*rdmsr)(uint32_t msr, uint64_t *val);
+    int (*wrmsr)(uint32_t msr, uint64_t val);
+    uint64_t (*call)(void *page, uint64_t control, uint64_t rdx, uint64_t r8);
+};
+
+enum hv_backend { HV_BACKEND_NONE, HV_BACKEND_REAL, HV_BACKEND_MODEL };
+
+/* Kernel entry (drivers/hv/hv_kernel.c): picks the backend, prints what was
+ * found, sets the guest OS ID and the hypercall page, allocates the SINT
+ * vector. 0 when a backend is up, -1 when hv is off (boot continues). */
+int hv_init(const struct hv_boot_params *p);
+/* Same with explicit backends; host tests use this with fakes. */
+int hv_init_with(const struct hv_boot_params *p, const struct hv_backend_ops *real,
+                 const struct hv_backend_ops *model);
+const char *hv_backend_name(void);      /* "real", "model" or "none" */
+enum hv_backend hv_backend(void);
+const struct hv_info *hv_platform_info(void);
+
+/* Per CPU, on that CPU: VP index, SIMP, SIEFP, SINT2, SCONTROL. 0 or -1. */
+int hv_synic_init_cpu(unsigned cpu);
+uint32_t hv_vp_index(unsigned cpu);     /* use this, not the CPU number */
+uint8_t hv_synic_vector(void);          /* 0 until hv_init succeeded */
+bool hv_synic_auto_eoi(void);           /* false: the kernel EOIs */
+/* The SINT2 interrupt handler: events first, then the message slot. */
+void hv_synic_isr(void);
+
+/* Upper layer (VMBus). on_message gets a private, validated copy of a
+ * message from the SINT2 slot; on_events gets the 32 live SIEF words of
+ * SINT2 on this CPU (test-and-clear them atomically); on_timer gets
+ * HVMSG_TIMER_EXPIRED messages. Any may be NULL. */
+typedef void (*hv_message_fn)(unsigned cpu, const struct hv_message *copy);
+typedef void (*hv_events_fn)(unsigned cpu, volatile uint64_t *sief_words);
+void hv_set_vmbus_handlers(hv_message_fn on_message, hv_events_fn on_events);
+void hv_set_timer_handler(hv_message_fn on_timer);
+
+/* Hypercalls; each returns the HV_STATUS (bits 15:0 of RAX). */
+uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
+uint64_t hv_hypercall_fast(uint64_t control, uint64_t p1, uint64_t p2);
+uint16_t hv_post_message(uint32_t conn_id, uint32_t type, const void *payload, uint32_t len);
+uint16_t hv_signal_event(uint32_t conn_id, uint16_t flag);       /* fast form */
+uint16_t hv_signal_event_slow(uint32_t conn_id, uint16_t flag);  /* memory form */
+
+/* Timekeeping (hv_time.c): frequencies from the frequency MSRs (0 if not
+ * offered), reference TSC page setup, reference time in 100 ns units. */
+int hv_time_init(void);
+uint64_t hv_tsc_hz(void);
+uint64_t hv_apic_hz(void);
+/* Reference time from the TSC page given a TSC reading; falls back to the
+ * TIME_REF_COUNT MSR. Returns false if neither is available. */
+bool hv_ref_time(uint64_t (*rdtsc)(void), uint64_t *time_100ns);
+
+/* Guest OS ID we report (TLFS open-source encoding). No OS type is
+ * allocated to sinter, so the type field is 0; version 0.1, build 0. */
+/* Kernel glue (hv_kernel.c): builds hv_boot_params from the kernel's
+ * services and the hv= option, routes the SINT and model-trap vectors,
+ * starts the SynIC on the boot CPU. 0 when a backend is up. */
+int hv_kernel_setup(const char *option, unsigned nr_cpus);
+
+#define HV_SINTER_GUEST_OS_ID HV_GUEST_OS_ID(0, 0, 0x000100u, 0)
+
+#endif

@@ -1,0 +1,102 @@
+/* Hypercall wrappers (TLFS "Hypercall interface"). Every call goes through
+ * the hypercall page with the TLFS register convention; only the page's
+ * contents differ between real Hyper-V and the model. */
+#include <string.h>
+#include "drivers/hv/hv_internal.h"
+#include "kernel/log.h"
+
+uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)
+{
+    if (!hv.hypercall_page)
+        return HV_STATUS_INVALID_HYPERCALL_CODE;
+    return hv.ops->call(hv.hypercall_page, control & ~HV_HYPERCALL_FAST_BIT,
+                        in_gpa, out_gpa);
+}
+
+uint64_t hv_hypercall_fast(uint64_t control, uint64_t p1, uint64_t p2)
+{
+    if (!hv.hypercall_page)
+        return HV_STATUS_INVALID_HYPERCALL_CODE;
+    return hv.ops->call(hv.hypercall_page, control | HV_HYPERCALL_FAST_BIT, p1, p2);
+}
+
+static unsigned this_cpu(void)
+{
+    unsigned c = hv.params.this_cpu ? hv.params.this_cpu() : 0;
+    return c < HV_MAX_CPUS ? c : 0;
+}
+
+static unsigned long irq_save(void)
+{
+    return hv.params.irq_save ? hv.params.irq_save() : 0;
+}
+
+static void irq_restore(unsigned long f)
+{
+    if (hv.params.irq_restore)
+        hv.params.irq_restore(f);
+}
+
+static void report(const char *what, uint32_t conn_id, uint16_t st)
+{
+    /* Running out of buffers is flow control, not an error. */
+    if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+        tracef(TRACE_HV, "hv", "guest: %s on connection %u -> %s", what, conn_id,
+               hv_status_name(st));
+    else if (st != HV_STATUS_SUCCESS)
+        log_warn("hv", "%s on connection %u failed: %s (0x%x)", what, conn_id,
+                 hv_status_name(st), st);
+}
+
+/* HvPostMessage (0x5c) is memory-based only: its 256-byte input does not fit
+ * the register (16 bytes) or XMM (112 bytes) fast forms. */
+uint16_t hv_post_message(uint32_t conn_id, uint32_t type, const void *payload, uint32_t len)
+{
+    if (len > HV_MESSAGE_PAYLOAD_BYTES)
+        return HV_STATUS_INVALID_PARAMETER;
+    unsigned long f = irq_save();
+    struct hv_input_post_message *in = hv.cpu[this_cpu()].input_page;
+    uint16_t st = HV_STATUS_INVALID_SYNIC_STATE;
+    if (in) {
+        memset(in, 0, sizeof *in);
+        in->connection_id = conn_id;
+        in->message_type = type;
+        in->payload_size = len;
+        if (len)
+            memcpy(in->payload, payload, len);
+        st = (uint16_t)hv_hypercall(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
+    }
+    irq_restore(f);
+    tracef(TRACE_HV, "hv", "guest: HvPostMessage conn %u type %u len %u -> %s",
+           conn_id, type, len, hv_status_name(st));
+    report("HvPostMessage", conn_id, st);
+    return st;
+}
+
+uint16_t hv_signal_event(uint32_t conn_id, uint16_t flag)
+{
+    uint64_t p1 = conn_id | (uint64_t)flag << 32;
+    uint16_t st = (uint16_t)hv_hypercall_fast(HVCALL_SIGNAL_EVENT, p1, 0);
+    tracef(TRACE_HV, "hv", "guest: HvSignalEvent (fast) conn %u flag %u -> %s",
+           conn_id, flag, hv_status_name(st));
+    report("HvSignalEvent", conn_id, st);
+    return st;
+}
+
+uint16_t hv_signal_event_slow(uint32_t conn_id, uint16_t flag)
+{
+    unsigned long f = irq_save();
+    struct hv_input_signal_event *in = hv.cpu[this_cpu()].input_page;
+    uint16_t st = HV_STATUS_INVALID_SYNIC_STATE;
+    if (in) {
+        memset(in, 0, sizeof *in);
+        in->connection_id = conn_id;
+        in->flag_number = flag;
+        st = (uint16_t)hv_hypercall(HVCALL_SIGNAL_EVENT, (uint64_t)(uintptr_t)in, 0);
+    }
+    irq_restore(f);
+    tracef(TRACE_HV, "hv", "guest: HvSignalEvent conn %u flag %u -> %s",
+           conn_id, flag, hv_status_name(st));
+    report("HvSignalEvent", conn_id, st);
+    return st;
+}

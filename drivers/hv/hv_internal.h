@@ -1,0 +1,36 @@
+/* State shared by the guest-side hv files. */
+#ifndef SINTER_DRIVERS_HV_INTERNAL_H
+#define SINTER_DRIVERS_HV_INTERNAL_H
+#include "drivers/hv/hv.h"
+#include "drivers/hv/hv_detect.h"
+
+struct hv_cpu {
+    bool synic_up;
+    uint32_t vp_index;
+    struct hv_message_page *simp;
+    struct hv_synic_event_flags_page *siefp;
+    void *input_page;   /* per-CPU hypercall input, page aligned */
+};
+
+struct hv_state {
+    enum hv_backend backend;
+    struct hv_boot_params params;
+    const struct hv_backend_ops *ops;
+    struct hv_info info;
+    void *hypercall_page;
+    uint8_t vector;
+    hv_message_fn on_message, on_timer;
+    hv_events_fn on_events;
+    struct hv_cpu cpu[HV_MAX_CPUS];
+    uint64_t tsc_hz, apic_hz;
+    struct hv_ref_tsc_page *tsc_page;
+};
+
+extern struct hv_state hv;
+
+/* MSR access through the backend, with trace=hv narration. */
+int hv_rdmsr(uint32_t msr, uint64_t *val);
+int hv_wrmsr(uint32_t msr, uint64_t val);
+const char *hv_msr_name(uint32_t msr);
+
+#endif

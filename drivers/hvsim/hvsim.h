@@ -1,0 +1,94 @@
+/* hvsim: a model of the Hyper-V hypervisor's side of the TLFS interface
+ * (synthetic MSRs, hypercalls, SynIC message and event delivery). It is
+ * hardware-free: everything it needs from the machine goes through
+ * struct hvsim_platform, so the same sources run in the kernel (hv=sim) and
+ * in host tests. docs/hyperv-model.md lists what is and is not modelled. */
+#ifndef SINTER_DRIVERS_HVSIM_H
+#define SINTER_DRIVERS_HVSIM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "drivers/hvsim/hvsim_abi.h"
+
+#define HVSIM_MAX_VPS          16
+#define HVSIM_SINT_QUEUE_DEPTH 16   /* queued messages per (VP, SINT) */
+#define HVSIM_MSG_POOL         256  /* queued messages in all */
+#define HVSIM_MAX_CONNECTIONS  32
+
+/* Returned by hvsim_rdmsr/hvsim_wrmsr where the real hypervisor raises #GP. */
+#define HVSIM_GP (-1)
+
+struct hvsim_platform {
+    /* Raise `vector` on the CPU that runs VP `vp` (kernel: fixed IPI; later a
+     * posted-interrupt descriptor; host tests: a recorder). Called with no
+     * model lock held, so it may re-enter the model. */
+    void (*inject)(uint32_t vp, uint8_t vector);
+    /* Guest RAM [gpa, gpa+len) as a pointer, or NULL if it is not RAM. */
+    void *(*gpa_to_ptr)(uint64_t gpa, size_t len);
+    /* VP index of the CPU executing the hypercall trap / MSR access. */
+    uint32_t (*current_vp)(void);
+    /* Partition reference time in 100 ns units (TIME_REF_COUNT); may be NULL. */
+    uint64_t (*ref_time_100ns)(void);
+    uint64_t tsc_hz, apic_hz;  /* what the frequency MSRs report; 0 = not offered */
+};
+
+struct hvsim_config {
+    uint32_t nr_vps;
+    /* What CPUID 0x40000003/4 advertise; hvsim_default_config() fills them. */
+    uint32_t priv_lo, priv_hi, features_edx, recommendations;
+};
+
+void hvsim_default_config(struct hvsim_config *cfg, uint32_t nr_vps);
+/* Resets all model state (VPs, queues, connections). 0 or -1. */
+int hvsim_init(const struct hvsim_platform *p, const struct hvsim_config *cfg);
+
+/* CPUID 0x40000000..0x40000006 as the model presents them. */
+void hvsim_cpuid(uint32_t leaf, uint32_t out[4]);
+
+/* Synthetic MSR access on a VP: 0, or HVSIM_GP where Hyper-V raises #GP. */
+int hvsim_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val);
+int hvsim_wrmsr(uint32_t vp, uint32_t msr, uint64_t val);
+/* The same on the platform's current VP (the guest backend uses these). */
+int hvsim_rdmsr_current(uint32_t msr, uint64_t *val);
+int hvsim_wrmsr_current(uint32_t msr, uint64_t val);
+
+/* Hypercall entry with the TLFS register convention (RCX control, RDX input
+ * GPA or fast param 1, R8 output GPA or fast param 2); returns RAX. The
+ * kernel's handler for HVSIM_TRAP_VECTOR calls this with the trap frame's
+ * registers and stores the result in the frame's RAX. */
+uint64_t hvsim_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
+uint64_t hvsim_hypercall_vp(uint32_t vp, uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
+
+/* ---- host-side API (for the VMBus host model) -------------------------- */
+/* Queue a message for SINT `sint` of VP `vp`; delivered when the slot is free,
+ * the SIMP and SynIC are enabled and the SINT is unmasked. Returns an
+ * HV_STATUS: SUCCESS, INSUFFICIENT_BUFFERS (queue full, retry after the guest
+ * drains), INVALID_VP_INDEX, INVALID_PARAMETER. */
+uint16_t hvsim_post_to_guest(uint32_t vp, uint32_t sint, uint32_t type,
+                             const void *payload, uint32_t len);
+/* Atomically set event flag `bit` of SINT `sint` on VP `vp`; raises the SINT
+ * only if the bit was clear. INVALID_SYNIC_STATE if SynIC/SIEFP is disabled
+ * or the SINT masked (TLFS HvCallSignalEvent). */
+uint16_t hvsim_signal_guest_event(uint32_t vp, uint32_t sint, uint32_t bit);
+
+/* Receivers for the guest's HvPostMessage / HvSignalEvent, by connection id.
+ * Called without the model lock (they may post back to the guest); their
+ * return value (an HV_STATUS) becomes the hypercall's result. */
+typedef uint16_t (*hvsim_msg_handler)(void *ctx, uint32_t vp, uint32_t conn_id,
+                                      uint32_t type, const void *payload, uint32_t len);
+typedef uint16_t (*hvsim_event_handler)(void *ctx, uint32_t vp, uint32_t conn_id,
+                                        uint16_t flag);
+int hvsim_register_message_handler(uint32_t conn_id, hvsim_msg_handler fn, void *ctx);
+int hvsim_register_event_handler(uint32_t conn_id, uint16_t flag_count,
+                                 hvsim_event_handler fn, void *ctx);
+void hvsim_unregister_connection(uint32_t conn_id);
+
+/* Counters for tests and the boot summary. */
+struct hvsim_stats {
+    uint64_t posted, delivered, queued_busy, eom, injections, hypercalls;
+};
+void hvsim_get_stats(struct hvsim_stats *out);
+/* Messages waiting in the model for (vp, sint). */
+uint32_t hvsim_queue_depth(uint32_t vp, uint32_t sint);
+
+#endif

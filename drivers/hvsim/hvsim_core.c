@@ -1,0 +1,142 @@
+/* Model state, lock, configuration and the CPUID the model presents. */
+#include <string.h>
+#include "drivers/hvsim/hvsim_internal.h"
+#include "kernel/log.h"
+
+struct hvsim_state hvsim = { .lock = ATOMIC_FLAG_INIT };
+
+/* The model is entered from hypercall traps on several CPUs and from the
+ * VMBus host model; one spinlock keeps it simple. Callers run with
+ * interrupts off (the trap is an interrupt gate), so it is never re-entered
+ * on the same CPU while held; injection happens after it is dropped. */
+void hvsim_lock(void)
+{
+    while (atomic_flag_test_and_set_explicit(&hvsim.lock, memory_order_acquire))
+        ;
+}
+
+void hvsim_unlock(void)
+{
+    atomic_flag_clear_explicit(&hvsim.lock, memory_order_release);
+}
+
+void hvsim_inj_flush(struct hvsim_inj *inj)
+{
+    for (unsigned i = 0; i < inj->n; i++) {
+        tracef(TRACE_HV, "hvsim", "host: raise vector 0x%x on VP%u",
+               inj->e[i].vector, inj->e[i].vp);
+        hvsim.plat.inject(inj->e[i].vp, inj->e[i].vector);
+    }
+    inj->n = 0;
+}
+
+void hvsim_default_config(struct hvsim_config *cfg, uint32_t nr_vps)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->nr_vps = nr_vps;
+    cfg->priv_lo = HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNIC_AVAILABLE |
+                   HV_MSR_HYPERCALL_AVAILABLE | HV_MSR_VP_INDEX_AVAILABLE |
+                   HV_ACCESS_FREQUENCY_MSRS;
+    cfg->priv_hi = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
+    cfg->features_edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE;
+    /* Like a current Hyper-V host: ask guests not to use AutoEOI. */
+    cfg->recommendations = HV_DEPRECATING_AEOI_RECOMMENDED;
+}
+
+int hvsim_init(const struct hvsim_platform *p, const struct hvsim_config *cfg)
+{
+    if (!p || !p->inject || !p->gpa_to_ptr || !p->current_vp || !cfg ||
+        cfg->nr_vps == 0 || cfg->nr_vps > HVSIM_MAX_VPS)
+        return -1;
+    memset(&hvsim, 0, sizeof hvsim);
+    atomic_flag_clear(&hvsim.lock);
+    hvsim.plat = *p;
+    hvsim.cfg = *cfg;
+    if (!p->tsc_hz || !p->apic_hz)
+        hvsim.cfg.priv_lo &= ~HV_ACCESS_FREQUENCY_MSRS;
+    if (!p->ref_time_100ns)
+        hvsim.cfg.priv_lo &= ~HV_MSR_TIME_REF_COUNT_AVAILABLE;
+    for (uint32_t v = 0; v < HVSIM_MAX_VPS; v++) {
+        for (uint32_t s = 0; s < HV_SYNIC_SINT_COUNT; s++) {
+            hvsim.vp[v].sint[s] = HV_SINT_RESET_VALUE;
+            hvsim.vp[v].q[s].head = hvsim.vp[v].q[s].tail = HVSIM_NIL;
+        }
+    }
+    for (uint16_t i = 0; i < HVSIM_MSG_POOL; i++)
+        hvsim.pool[i].next = (uint16_t)(i + 1u < HVSIM_MSG_POOL ? i + 1u : HVSIM_NIL);
+    hvsim.free_head = 0;
+    log_info("hvsim", "Hyper-V model up: %u VPs, trap vector 0x%x",
+             cfg->nr_vps, HVSIM_TRAP_VECTOR);
+    return 0;
+}
+
+static uint32_t sig(const char s[4])
+{
+    return (uint32_t)(uint8_t)s[0] | (uint32_t)(uint8_t)s[1] << 8 |
+           (uint32_t)(uint8_t)s[2] << 16 | (uint32_t)(uint8_t)s[3] << 24;
+}
+
+void hvsim_cpuid(uint32_t leaf, uint32_t out[4])
+{
+    out[0] = out[1] = out[2] = out[3] = 0;
+    switch (leaf) {
+    case HV_CPUID_VENDOR_AND_MAX:
+        /* Our own vendor string; guests must decide on "Hv#1", not this. */
+        out[0] = HV_CPUID_HW_FEATURES;
+        out[1] = sig("Sint");
+        out[2] = sig("erHv");
+        out[3] = sig("Sim ");
+        break;
+    case HV_CPUID_INTERFACE:
+        out[0] = HV_INTERFACE_HV1;
+        break;
+    case HV_CPUID_VERSION:
+        out[0] = 1;            /* build */
+        out[1] = 0 << 16 | 1;  /* version 0.1 */
+        break;
+    case HV_CPUID_FEATURES:
+        out[0] = hvsim.cfg.priv_lo;
+        out[1] = hvsim.cfg.priv_hi;
+        out[3] = hvsim.cfg.features_edx;
+        break;
+    case HV_CPUID_ENLIGHTENMENT:
+        out[0] = hvsim.cfg.recommendations;
+        out[1] = 0xffffffffu;  /* never notify long spin waits */
+        break;
+    case HV_CPUID_LIMITS:
+        out[0] = hvsim.cfg.nr_vps;
+        out[1] = hvsim.cfg.nr_vps;
+        break;
+    default:
+        break;
+    }
+}
+
+void hvsim_get_stats(struct hvsim_stats *out)
+{
+    hvsim_lock();
+    *out = hvsim.stats;
+    hvsim_unlock();
+}
+
+const char *hvsim_msr_name(uint32_t msr)
+{
+    switch (msr) {
+    case HV_X64_MSR_GUEST_OS_ID: return "GUEST_OS_ID";
+    case HV_X64_MSR_HYPERCALL: return "HYPERCALL";
+    case HV_X64_MSR_VP_INDEX: return "VP_INDEX";
+    case HV_X64_MSR_TIME_REF_COUNT: return "TIME_REF_COUNT";
+    case HV_X64_MSR_REFERENCE_TSC: return "REFERENCE_TSC";
+    case HV_X64_MSR_TSC_FREQUENCY: return "TSC_FREQUENCY";
+    case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
+    case HV_X64_MSR_SCONTROL: return "SCONTROL";
+    case HV_X64_MSR_SVERSION: return "SVERSION";
+    case HV_X64_MSR_SIEFP: return "SIEFP";
+    case HV_X64_MSR_SIMP: return "SIMP";
+    case HV_X64_MSR_EOM: return "EOM";
+    default:
+        if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + 16)
+            return "SINTn";
+        return "MSR";
+    }
+}

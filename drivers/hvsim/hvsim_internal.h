@@ -1,0 +1,72 @@
+/* Model state shared by the hvsim_*.c files. Everything here is protected by
+ * hvsim.lock; guest-visible pages are touched with atomics because the guest
+ * reads and writes them without that lock. */
+#ifndef SINTER_DRIVERS_HVSIM_INTERNAL_H
+#define SINTER_DRIVERS_HVSIM_INTERNAL_H
+#include <stdatomic.h>
+#include "drivers/hv/tlfs.h"
+#include "drivers/hvsim/hvsim.h"
+
+#define HVSIM_NIL 0xffffu
+
+struct hvsim_qmsg {
+    struct hv_message msg;
+    uint16_t next;
+};
+
+struct hvsim_queue {      /* FIFO of pool indices */
+    uint16_t head, tail, count;
+};
+
+struct hvsim_vp {
+    uint64_t scontrol, simp, siefp;
+    uint64_t sint[HV_SYNIC_SINT_COUNT];
+    struct hvsim_queue q[HV_SYNIC_SINT_COUNT];
+};
+
+enum hvsim_conn_kind { HVSIM_CONN_FREE, HVSIM_CONN_MESSAGE, HVSIM_CONN_EVENT };
+
+struct hvsim_conn {
+    enum hvsim_conn_kind kind;
+    uint32_t id;
+    uint16_t flag_count;
+    hvsim_msg_handler msg_fn;
+    hvsim_event_handler event_fn;
+    void *ctx;
+};
+
+/* Interrupts decided under the lock, raised after it is dropped. */
+struct hvsim_inj {
+    unsigned n;
+    struct { uint32_t vp; uint8_t vector; } e[HV_SYNIC_SINT_COUNT + 1];
+};
+
+struct hvsim_state {
+    struct hvsim_platform plat;
+    struct hvsim_config cfg;
+    atomic_flag lock;
+    uint64_t guest_os_id, hypercall, ref_tsc;
+    struct hvsim_vp vp[HVSIM_MAX_VPS];
+    struct hvsim_qmsg pool[HVSIM_MSG_POOL];
+    uint16_t free_head;
+    struct hvsim_conn conn[HVSIM_MAX_CONNECTIONS];
+    struct hvsim_stats stats;
+};
+
+extern struct hvsim_state hvsim;
+
+void hvsim_lock(void);
+void hvsim_unlock(void);
+void hvsim_inj_flush(struct hvsim_inj *inj);
+
+/* hvsim_synic.c */
+void hvsim_rescan_vp_locked(uint32_t vp, struct hvsim_inj *inj);
+void hvsim_deliver_locked(uint32_t vp, uint32_t sint, struct hvsim_inj *inj);
+bool hvsim_synic_msr(uint32_t msr);
+int hvsim_synic_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val);
+int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj *inj);
+
+/* hvsim_core.c */
+const char *hvsim_msr_name(uint32_t msr);
+
+#endif

@@ -1,0 +1,10 @@
+# Hyper-V platform layer (drivers/hv) and host model (drivers/hvsim).
+HV_GUEST_SRCS := drivers/hv/hv_detect.c drivers/hv/hv_status.c drivers/hv/hv_init.c \
+                 drivers/hv/hv_msr.c drivers/hv/hv_hypercall.c drivers/hv/hv_synic.c \
+                 drivers/hv/hv_time.c
+HVSIM_SRCS    := drivers/hvsim/hvsim_core.c drivers/hvsim/hvsim_msr.c \
+                 drivers/hvsim/hvsim_synic.c drivers/hvsim/hvsim_hypercall.c
+
+HOST_TESTS += hv_detect hv_model
+hv_detect_SRCS := tests/host/hv_detect_test.c drivers/hv/hv_detect.c drivers/hv/hv_status.c
+hv_model_SRCS  := tests/host/hv_model_test.c $(HV_GUEST_SRCS) $(HVSIM_SRCS)
