@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <string.h>
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
@@ -8,6 +9,10 @@
 #include "drivers/console/fbcon.h"
 
 static spinlock_t lock = SPINLOCK_INIT;
+/* Lines logged before the framebuffer console exists, replayed onto it so
+ * the screen shows the whole boot. */
+static char early[4096];
+static size_t early_len;
 static bool panicking;
 static bool fb_up;
 enum log_level console_level = LOG_INFO;
@@ -21,13 +26,20 @@ void console_early_init(void)
 void console_fb_init(const struct framebuffer_info *fb)
 {
     fb_up = fbcon_init(fb);
+    if (fb_up)
+        fbcon_write(early, early_len);
 }
 
 static void write_unlocked(const char *s, size_t n)
 {
     uart_write(s, n);
-    if (fb_up)
+    if (fb_up) {
         fbcon_write(s, n);
+    } else if (early_len < sizeof early) {
+        size_t k = n < sizeof early - early_len ? n : sizeof early - early_len;
+        memcpy(early + early_len, s, k);
+        early_len += k;
+    }
 }
 
 void console_write(const char *s, size_t n)
