@@ -13,6 +13,8 @@ static bool deadline_mode;
 static uint64_t tsc_period;
 static uint64_t next_deadline;
 static tick_hook_t hook;
+static uint64_t *volatile probe_buf;
+static volatile unsigned probe_len, probe_cap;
 
 static void on_tick(void *ctx, struct trap_frame *f)
 {
@@ -24,6 +26,10 @@ static void on_tick(void *ctx, struct trap_frame *f)
         if (next_deadline <= now)
             next_deadline = now + tsc_period; /* we fell behind: don't storm */
         wrmsr(MSR_TSC_DEADLINE, next_deadline);
+    }
+    if (probe_buf && probe_len < probe_cap) {
+        probe_buf[probe_len] = refclock_read();
+        probe_len = probe_len + 1;
     }
     tick_hook_t h = __atomic_load_n(&hook, __ATOMIC_ACQUIRE);
     if (h)
@@ -51,3 +57,15 @@ unsigned timer_hz(void) { return hz; }
 const char *timer_mode_name(void) { return deadline_mode ? "tsc-deadline" : "periodic"; }
 uint64_t timer_ticks(void) { return atomic_load(&ticks); }
 void timer_set_hook(tick_hook_t h) { __atomic_store_n(&hook, h, __ATOMIC_RELEASE); }
+
+unsigned timer_probe(uint64_t *stamps, unsigned n, uint64_t timeout_ns)
+{
+    probe_len = 0;
+    probe_cap = n;
+    __atomic_store_n(&probe_buf, stamps, __ATOMIC_RELEASE);
+    uint64_t end = clock_ns() + timeout_ns;
+    while (probe_len < n && clock_ns() < end)
+        cpu_relax();
+    __atomic_store_n(&probe_buf, NULL, __ATOMIC_RELEASE);
+    return probe_len;
+}

@@ -12,4 +12,7 @@ uint64_t timer_ticks(void);
 /* One hook, called in interrupt context with the interrupted frame. */
 typedef void (*tick_hook_t)(struct trap_frame *f);
 void timer_set_hook(tick_hook_t hook);
+/* Records the reference clock at each of the next n ticks (bounded by
+ * timeout_ns); returns how many were recorded. For tests. */
+unsigned timer_probe(uint64_t *stamps, unsigned n, uint64_t timeout_ns);
 #endif

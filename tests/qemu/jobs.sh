@@ -6,6 +6,7 @@
 suite_x2apic_q35_1cpu()  { boot "$1" 600 CMDLINE="test=all" CPU=max SMP=1 MEM=256M MACHINE=q35; tap_count "$1"; }
 suite_xapic_q35_1cpu()   { boot "$1" 600 CMDLINE="test=all" CPU=qemu64 SMP=1 MEM=128M MACHINE=q35; tap_count "$1"; }
 suite_x2apic_pc_4cpu()   { boot "$1" 600 CMDLINE="test=all" CPU=max SMP=4 MEM=2G MACHINE=pc; tap_count "$1"; }
+suite_xapic_pc_4cpu()    { boot "$1" 600 CMDLINE="test=all" CPU=qemu64 SMP=4 MEM=128M MACHINE=pc; tap_count "$1"; }
 
 # The runner's own guards: a hang and an unexpected fault each fail their
 # test, and the run goes on to the next.
@@ -55,6 +56,6 @@ scenario_cmdline_warnings() {
         has "$n" "^sinter: boot ok .*timer_hz=100" && rc_is "$n" 0'
 }
 
-QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu
+QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
            scenario_cmdline_warnings"
