@@ -75,6 +75,9 @@ typedef void (*hv_message_fn)(unsigned cpu, const struct hv_message *copy);
 typedef void (*hv_events_fn)(unsigned cpu, volatile uint64_t *sief_words);
 void hv_set_vmbus_handlers(hv_message_fn on_message, hv_events_fn on_events);
 void hv_set_timer_handler(hv_message_fn on_timer);
+/* The handlers now installed, so a test can put them back. */
+void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events);
+hv_message_fn hv_get_timer_handler(void);
 
 /* Hypercalls; each returns the HV_STATUS (bits 15:0 of RAX). */
 uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);

@@ -107,7 +107,7 @@ int hv_init_with(const struct hv_boot_params *p, const struct hv_backend_ops *re
     const char *opt = p->option ? p->option : "";
 
     if (strcmp(opt, "off") == 0) {
-        log_info("hv", "hv=off: no Hyper-V backend");
+        log_info("hv", "hv=off: no Hyper-V backend; continuing without VMBus");
         return -1;
     }
     bool want_model = strcmp(opt, "sim") == 0;

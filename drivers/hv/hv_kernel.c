@@ -37,9 +37,28 @@ static const struct hv_backend_ops real_ops = {
     .call = call_page,
 };
 
+/* A real rdmsr/wrmsr is one instruction: no interrupt lands in the middle.
+ * The model takes a spinlock that the SINT handler (EOM) also takes, so an
+ * interrupt inside a model MSR access would deadlock: keep them out. */
+static int model_rdmsr(uint32_t msr, uint64_t *v)
+{
+    uint64_t f = irq_save();
+    int r = hvsim_rdmsr_current(msr, v);
+    irq_restore(f);
+    return r;
+}
+
+static int model_wrmsr(uint32_t msr, uint64_t v)
+{
+    uint64_t f = irq_save();
+    int r = hvsim_wrmsr_current(msr, v);
+    irq_restore(f);
+    return r;
+}
+
 static const struct hv_backend_ops model_ops = {
-    .rdmsr = hvsim_rdmsr_current,
-    .wrmsr = hvsim_wrmsr_current,
+    .rdmsr = model_rdmsr,
+    .wrmsr = model_wrmsr,
     .call = call_page,
 };
 

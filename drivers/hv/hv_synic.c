@@ -22,6 +22,14 @@ void hv_set_timer_handler(hv_message_fn on_timer)
     hv.on_timer = on_timer;
 }
 
+void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events)
+{
+    *on_message = hv.on_message;
+    *on_events = hv.on_events;
+}
+
+hv_message_fn hv_get_timer_handler(void) { return hv.on_timer; }
+
 uint8_t hv_synic_vector(void) { return hv.vector; }
 bool hv_synic_auto_eoi(void) { return false; }
 

@@ -56,6 +56,34 @@ scenario_cmdline_warnings() {
         has "$n" "^sinter: boot ok .*timer_hz=100" && rc_is "$n" 0'
 }
 
+# hv=off: no backend, no model, no SynIC; the boot says so and goes on.
+scenario_hv_off() {
+    local n=$1
+    boot "$1" 120 CMDLINE="exit=1 hv=off"
+    check "$1" "hv=off boots without a backend or VMBus and says so" eval '
+        has "$n" "^hv: hv=off: no Hyper-V backend; continuing without VMBus" &&
+        has "$n" "^sinter: boot ok .* hv=none" &&
+        ! has "$n" "^hvsim: Hyper-V model up" && ! has "$n" "SynIC on" && rc_is "$n" 0'
+}
+
+# hv=sim trace=hv: each setup step narrated from both sides of the TLFS
+# interface, guest MSR writes and the model's answers.
+scenario_hv_sim_trace() {
+    local n=$1
+    boot "$1" 120 CMDLINE="exit=1 hv=sim trace=hv"
+    check "$1" "trace=hv narrates the guest and host sides of the SynIC setup" eval '
+        has "$n" "^hv: guest: wrmsr GUEST_OS_ID <- 0x8" &&
+        has "$n" "^hv: guest: wrmsr HYPERCALL <- 0x[0-9a-f]*1[^0-9a-f]" &&
+        has "$n" "^hvsim: host: hypercall page at 0x[0-9a-f]+ \(int 0xf3; ret\)" &&
+        has "$n" "^hvsim: host: hypercall 0x0 fast from VP0 -> INVALID_HYPERCALL_CODE" &&
+        has "$n" "^hv: guest: wrmsr SIMP <- 0x[0-9a-f]*1[^0-9a-f]" &&
+        has "$n" "^hv: guest: wrmsr SIEFP <- 0x[0-9a-f]*1[^0-9a-f]" &&
+        has "$n" "^hv: guest: wrmsr SINT2 <- 0x[0-9a-f]+" &&
+        has "$n" "^hvsim: host: SINT2 of VP0: vector 0x[0-9a-f]+" &&
+        has "$n" "^hv: guest: wrmsr SCONTROL <- 0x1" &&
+        has "$n" "^sinter: boot ok .* hv=model" && rc_is "$n" 0'
+}
+
 QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
-           scenario_cmdline_warnings"
+           scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace"
