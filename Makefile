@@ -11,7 +11,8 @@ EFI_LIB := /usr/lib
 FONT_SRC := /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
 # Kernel directories; each contributes its *.c and *.asm.
-KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers drivers/console drivers/hv drivers/hvsim
+KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers drivers/console drivers/hv drivers/hvsim \
+               drivers/vmbus drivers/hvutil
 
 KERNEL_C := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_ASM := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))

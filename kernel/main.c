@@ -103,9 +103,11 @@ static void kernel_main_on_own_stack(void *arg)
     const char *pt = option_str("panic_test");
     if (pt)
         raise_test_exception(pt);
-    log_info("sinter", "idle (timer running); nothing more to do");
-    for (;;)
+    log_info("sinter", "idle (timer running)");
+    for (;;) {
+        platform_idle();
         cpu_halt();
+    }
 }
 
 void kernel_main(struct boot_info *bi)

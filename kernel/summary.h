@@ -5,4 +5,6 @@
 #include <stddef.h>
 void summary_format(char *buf, size_t n);
 void platform_late_init(void);
+/* Deferred driver work, from the idle loop with interrupts enabled. */
+void platform_idle(void);
 #endif

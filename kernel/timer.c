@@ -13,6 +13,7 @@ static bool deadline_mode;
 static uint64_t tsc_period;
 static uint64_t next_deadline;
 static tick_hook_t hook;
+static void (*tick_callbacks[TIMER_MAX_TICK_CALLBACKS])(void);
 static uint64_t *volatile probe_buf;
 static volatile unsigned probe_len, probe_cap;
 
@@ -26,6 +27,11 @@ static void on_tick(void *ctx, struct trap_frame *f)
         if (next_deadline <= now)
             next_deadline = now + tsc_period; /* we fell behind: don't storm */
         wrmsr(MSR_TSC_DEADLINE, next_deadline);
+    }
+    for (unsigned i = 0; i < TIMER_MAX_TICK_CALLBACKS; i++) {
+        void (*cb)(void) = __atomic_load_n(&tick_callbacks[i], __ATOMIC_ACQUIRE);
+        if (cb)
+            cb();
     }
     if (probe_buf && probe_len < probe_cap) {
         probe_buf[probe_len] = refclock_read();
@@ -68,4 +74,15 @@ unsigned timer_probe(uint64_t *stamps, unsigned n, uint64_t timeout_ns)
         cpu_relax();
     __atomic_store_n(&probe_buf, NULL, __ATOMIC_RELEASE);
     return probe_len;
+}
+
+int timer_add_tick_callback(void (*fn)(void))
+{
+    for (unsigned i = 0; i < TIMER_MAX_TICK_CALLBACKS; i++) {
+        void (*expected)(void) = NULL;
+        if (__atomic_compare_exchange_n(&tick_callbacks[i], &expected, fn, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return 0;
+    }
+    return -1;
 }

@@ -1,0 +1,185 @@
+/* The VMBus HOST side of the Hyper-V model: the control plane the guest's
+ * VMBus client talks to (PROTOCOL.md §5, §6), two host personalities
+ * (Hyper-V and QEMU's vmbus-bridge, §5 and §8), IC endpoints (heartbeat,
+ * shutdown, timesync, §7), a sinter-specific echo device, and fault
+ * injection. docs/vmbus-host-model.md describes the behaviour.
+ *
+ * It sits on top of drivers/hvsim: it receives the guest's HvPostMessage
+ * through hvsim_register_message_handler() and HvSignalEvent through
+ * hvsim_register_event_handler(), and answers with hvsim_post_to_guest() and
+ * hvsim_signal_guest_event(). Everything runs synchronously inside the
+ * guest's hypercall; deferred work (backlogged messages, heartbeats, delayed
+ * interrupts) runs from vmbus_host_poll(), which the kernel calls from its
+ * timer tick with interrupts disabled. */
+#ifndef SINTER_DRIVERS_HVSIM_VMBUS_HOST_H
+#define SINTER_DRIVERS_HVSIM_VMBUS_HOST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "drivers/vmbus/vmbus_proto.h"
+
+enum vmbus_host_personality {
+    VMBUS_HOST_HYPERV = 0,  /* default: versions up to 5.3, conn 4 for 5.x */
+    VMBUS_HOST_QEMU = 1,    /* vmbus-bridge: up to 4.0, conn 1 only */
+};
+
+enum vmbus_host_relids {
+    VMBUS_HOST_RELIDS_DENSE = 0,   /* 1, 2, 3, ... (lowest free reused) */
+    VMBUS_HOST_RELIDS_SPARSE = 1,  /* spread evenly over 1..2047 */
+    VMBUS_HOST_RELIDS_RANDOM = 2,  /* seeded permutation of 1..2047 */
+};
+
+/* Fault knobs ("hvsim.faults="). A 1/N knob fires with probability 1/N
+ * (N = 1: always, 0: never), drawn from a PRNG seeded with `seed`. */
+struct vmbus_host_faults {
+    uint32_t drop_irq;      /* host->guest channel interrupt not sent */
+    uint32_t dup_irq;       /* sent now and again at the next poll */
+    uint32_t delay_irq;     /* sent at the next poll instead of now */
+    bool spurious_bits;     /* each poll: SIEF bits above and below the hwm */
+    uint32_t rescind_at;    /* rescind after the n-th guest message (0: off) */
+    bool bad_msg;           /* malformed messages before VERSION_RESPONSE and
+                               ALLOFFERS_DELIVERED */
+    bool bad_ring;          /* first write to each opened channel: write_index
+                               published out of range */
+    bool bad_pkt;           /* first write to each opened channel: a packet
+                               whose len8 runs past the written data */
+    bool mute;              /* accept every message, never answer anything */
+    uint64_t seed;
+};
+
+/* The built-in channels, offered first and in this order. */
+enum vmbus_host_dev {
+    VMBUS_HOST_DEV_HEARTBEAT = 0,
+    VMBUS_HOST_DEV_SHUTDOWN,
+    VMBUS_HOST_DEV_TIMESYNC,
+    VMBUS_HOST_DEV_ECHO,
+    VMBUS_HOST_BUILTIN_COUNT,
+    /* Extra channels (hvsim.channels=<n>) cycle through these Gen2 classes;
+     * nothing serves them, so a guest without a driver leaves them alone. */
+    VMBUS_HOST_DEV_KVP = VMBUS_HOST_BUILTIN_COUNT,
+    VMBUS_HOST_DEV_VSS,
+    VMBUS_HOST_DEV_KEYBOARD,
+    VMBUS_HOST_DEV_VIDEO,
+    VMBUS_HOST_DEV_SCSI,
+    VMBUS_HOST_DEV_NETWORK,
+    VMBUS_HOST_DEV_COUNT,
+};
+
+/* sinter-specific echo/stream device, not a Hyper-V class:
+ * 73696e74-6572-4563-686f-000000000001 ("sint" "er" "Ec" "ho"). Every in-band
+ * packet is sent back unchanged (same trans_id); a completion (VM_PKT_COMP,
+ * same trans_id, empty payload) follows when the guest requested one. */
+#define VMBUS_CLASS_SINTER_ECHO \
+    VMBUS_GUID(0x73696e74, 0x6572, 0x4563, 0x68, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+
+/* Extra channels besides the built-ins: relids are 1..2047. */
+#define VMBUS_HOST_MAX_EXTRA_CHANNELS (VMBUS_MAX_RELIDS - 1 - VMBUS_HOST_BUILTIN_COUNT)
+/* Channels the host can hold without alloc_pages (static pool). */
+#define VMBUS_HOST_STATIC_CHANNELS 24u
+
+struct vmbus_host_config {
+    enum vmbus_host_personality personality;
+    uint32_t max_version;     /* 0: personality default (5.3 / 4.0) */
+    uint32_t extra_channels;  /* hvsim.channels=<n> */
+    enum vmbus_host_relids relids;
+    uint64_t relid_seed;      /* random:<seed> */
+    uint32_t nr_vps;          /* target VPs must be below this (0: 1) */
+    struct vmbus_host_faults faults;
+    /* Platform hooks (never touched by the parser). alloc_pages: n zeroed
+     * 4 KiB pages, virtually contiguous, host-private (channel tables for
+     * more than VMBUS_HOST_STATIC_CHANNELS channels); NULL = static pool
+     * only. free_pages: optional, used when vmbus_host_init runs again.
+     * now_100ns: optional clock for heartbeat/timesync periods; without it
+     * every vmbus_host_poll() counts as 10 ms. */
+    void *(*alloc_pages)(size_t n);
+    void (*free_pages)(void *p, size_t n);
+    uint64_t (*now_100ns)(void);
+};
+
+/* Personality defaults, no extra channels, dense relids, no faults, 1 VP. */
+void vmbus_host_default_config(struct vmbus_host_config *cfg);
+
+/* Parse the hvsim.* options into cfg (each string may be NULL = default;
+ * hooks and nr_vps are left alone):
+ *   host     = "hyperv" | "qemu", optionally ":<major>.<minor>" to lower the
+ *              newest version offered (e.g. "hyperv:4.1")
+ *   channels = decimal 0..2043 (extra channels besides the 4 built-ins)
+ *   relids   = "dense" | "sparse" | "random:<seed>"
+ *   faults   = comma list of drop_irq=<1/N>, dup_irq=<1/N>, delay_irq=<1/N>
+ *              (also plain N), spurious_bits, rescind_at=<n>, bad_msg,
+ *              bad_ring, bad_pkt, mute, seed=<n>
+ * Returns 0, or -1 with a one-line reason in err. */
+int vmbus_host_parse_options(struct vmbus_host_config *cfg, const char *host,
+                             const char *channels, const char *relids,
+                             const char *faults, char *err, size_t errlen);
+
+/* Build the channel set and register the message handlers with hvsim
+ * (hvsim_init must have run). May be called again (tests): the previous
+ * host is torn down first. 0 or -1 (logged). */
+int vmbus_host_init(const struct vmbus_host_config *cfg);
+
+/* Deferred work: retry messages hvsim could not queue, process guest
+ * messages that waited behind them, offers, delayed/duplicated interrupts,
+ * spurious bits, heartbeat (every 2 s) and timesync samples (every 5 s).
+ * Call from the timer tick with interrupts disabled (never from inside a
+ * hypercall handler). Cheap when idle. */
+void vmbus_host_poll(void);
+
+/* ---- host-side controls (tests, kernel shell) ---- */
+/* Rescind a live channel (RESCIND_CHANNELOFFER when the guest saw the offer;
+ * the relid is reusable after RELID_RELEASED). 0 or -1. */
+int vmbus_host_rescind(uint32_t relid);
+/* Offer a new channel of `dev` now (hot-add); returns its relid or 0. */
+uint32_t vmbus_host_offer(enum vmbus_host_dev dev);
+/* IC requests; 0, or -1 when the IC channel is not open and negotiated. */
+int vmbus_host_heartbeat_now(void);
+int vmbus_host_shutdown_request(uint32_t flags);  /* IC_SHUTDOWN_FLAG_* */
+int vmbus_host_timesync_now(uint8_t flags);        /* IC_TIMESYNC_FLAG_* */
+
+struct vmbus_host_stats {
+    uint64_t msgs_in, msgs_out, msgs_backlogged, msgs_refused_busy;
+    uint64_t bad_guest_msgs, offers_sent, rescinds, gpadls_created;
+    uint64_t host_signals;      /* hvsim_signal_guest_event calls for rings */
+    uint64_t guest_signals;     /* HvSignalEvent calls received */
+    uint64_t packets_from_guest, packets_to_guest, host_ring_full;
+    uint64_t irq_dropped, irq_duplicated, irq_delayed, spurious_sent;
+    uint64_t bad_msgs_sent, bad_ring_sent, muted;
+    uint32_t version;           /* negotiated, 0 = not connected */
+    uint32_t contacts;          /* INITIATE_CONTACT messages seen */
+    uint32_t relid_hwm;         /* highest live relid */
+    uint32_t live_channels;
+};
+void vmbus_host_get_stats(struct vmbus_host_stats *out);
+
+enum vmbus_host_chan_state {
+    VMBUS_HOST_CH_FREE = 0, VMBUS_HOST_CH_OFFERED, VMBUS_HOST_CH_OPEN,
+    VMBUS_HOST_CH_RESCINDED,   /* waiting for RELID_RELEASED */
+};
+
+struct vmbus_host_chan_info {
+    enum vmbus_host_chan_state state;
+    enum vmbus_host_dev dev;
+    bool offered_to_guest;
+    uint32_t conn_id, target_vp, gpadl;
+    uint64_t packets_in, packets_out;
+    /* IC endpoints */
+    bool ic_ready;
+    struct ic_version ic_framework, ic_service;
+    uint64_t hb_seq, hb_ok, hb_bad;
+    uint32_t shutdown_replies, shutdown_status;
+    uint32_t timesync_sent, timesync_echoed;
+};
+/* 0, or -1 if relid names no channel slot. */
+int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *out);
+/* Relids of the live channels in offer order; returns how many (<= max). */
+unsigned vmbus_host_relids(uint32_t *out, unsigned max);
+/* Relid of the first channel of `dev`, 0 if none. */
+uint32_t vmbus_host_relid_of(enum vmbus_host_dev dev);
+
+/* NTSTATUS the Hyper-V personality puts in GPADL_CREATED, OPENCHANNEL_RESULT
+ * and MODIFYCHANNEL_RESPONSE on failure (openvmm uses STATUS_UNSUCCESSFUL;
+ * Linux only tests for non-zero). QEMU sends 1 for a failed open. */
+#define VMBUS_HOST_STATUS_UNSUCCESSFUL 0xC0000001u
+#define VMBUS_HOST_QEMU_OPEN_FAILED    1u
+
+#endif

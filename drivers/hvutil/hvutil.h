@@ -1,0 +1,19 @@
+/* Hyper-V integration components (ICs) on VMBus: heartbeat, shutdown, time
+ * sync. Register them before or after vmbus_connect(); they bind when their
+ * offer appears. */
+#ifndef SINTER_HVUTIL_H
+#define SINTER_HVUTIL_H
+
+#include <stdint.h>
+
+void hvutil_register_all(void);
+void hvutil_unregister_all(void);
+
+/* Hooks the kernel provides. Both are called from the channel callback
+ * (interrupt context): do the real work later if it cannot run there. */
+void platform_shutdown(void);
+/* Nanoseconds since 1970-01-01 UTC. sync is true for a hard set (boot,
+ * resume) and false for a periodic sample the kernel may smooth or ignore. */
+void platform_set_wall_clock(uint64_t unix_ns, int sync);
+
+#endif

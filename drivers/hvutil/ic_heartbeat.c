@@ -1,0 +1,30 @@
+/* Heartbeat IC: the host sends a sequence number about every 2 s; a guest
+ * that answers with sequence + 1 is "OK" in Hyper-V Manager. */
+#include <string.h>
+#include "drivers/hvutil/ic_common.h"
+#include "drivers/hvutil/hvutil.h"
+#include "kernel/log.h"
+
+static const struct ic_version heartbeat_versions[] = { { 3, 0 }, { 1, 0 } };
+
+static uint32_t heartbeat_handle(struct ic_channel_state *st, uint8_t *body, size_t len)
+{
+    struct ic_heartbeat_msg m;
+    if (len < sizeof m.seq_num) {
+        st->refused++;
+        return IC_STATUS_FAIL;
+    }
+    memcpy(&m.seq_num, body, sizeof m.seq_num);
+    m.seq_num += 1;
+    memcpy(body, &m.seq_num, sizeof m.seq_num);
+    return IC_STATUS_OK;
+}
+
+struct ic_service ic_heartbeat_service = {
+    .drv = { .name = "heartbeat", .class_id = VMBUS_CLASS_HEARTBEAT,
+             .probe = ic_probe, .remove = ic_remove },
+    .msgtype = IC_MSGTYPE_HEARTBEAT,
+    .fw_versions = ic_fw_versions, .n_fw = 2,
+    .msg_versions = heartbeat_versions, .n_msg = 2,
+    .handle = heartbeat_handle,
+};

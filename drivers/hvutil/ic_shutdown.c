@@ -1,0 +1,52 @@
+/* Shutdown IC: the host asks for a shutdown (flags 0/1) or a reboot or
+ * hibernate (2/4, |1 forced). We accept shutdown, answer S_OK first and
+ * then call platform_shutdown(); reboot and hibernate are refused (E_FAIL)
+ * because sinter has no hook for them. */
+#include <string.h>
+#include "drivers/hvutil/ic_common.h"
+#include "drivers/hvutil/hvutil.h"
+#include "kernel/log.h"
+
+static const struct ic_version shutdown_versions[] = {
+    { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 },
+};
+
+static bool shutdown_requested;
+
+static uint32_t shutdown_handle(struct ic_channel_state *st, uint8_t *body, size_t len)
+{
+    struct ic_shutdown_msg m;
+    if (len < IC_SHUTDOWN_MIN_LEN) {
+        st->refused++;
+        return IC_STATUS_FAIL;
+    }
+    memcpy(&m, body, IC_SHUTDOWN_MIN_LEN);
+    if (m.flags & (IC_SHUTDOWN_FLAG_REBOOT | IC_SHUTDOWN_FLAG_HIBERNATE)) {
+        log_warn("hvutil", "shutdown IC: %s request (flags 0x%x) refused",
+                 (m.flags & IC_SHUTDOWN_FLAG_REBOOT) ? "reboot" : "hibernate", m.flags);
+        return IC_STATUS_FAIL;
+    }
+    log_info("hvutil", "shutdown requested by host (reason 0x%x, flags 0x%x)",
+             m.reason_code, m.flags);
+    shutdown_requested = true;
+    return IC_STATUS_OK;
+}
+
+static void shutdown_after_reply(struct ic_channel_state *st)
+{
+    (void)st;
+    if (shutdown_requested) {
+        shutdown_requested = false;
+        platform_shutdown();
+    }
+}
+
+struct ic_service ic_shutdown_service = {
+    .drv = { .name = "shutdown", .class_id = VMBUS_CLASS_SHUTDOWN,
+             .probe = ic_probe, .remove = ic_remove },
+    .msgtype = IC_MSGTYPE_SHUTDOWN,
+    .fw_versions = ic_fw_versions, .n_fw = 2,
+    .msg_versions = shutdown_versions, .n_msg = 4,
+    .handle = shutdown_handle,
+    .after_reply = shutdown_after_reply,
+};

@@ -1,0 +1,333 @@
+/* The VMBus connection: version negotiation (INITIATE_CONTACT newest first),
+ * offers (REQUESTOFFERS .. ALLOFFERS_DELIVERED), UNLOAD, and the two
+ * primitives everything else uses: posting a message and a bounded wait.
+ *
+ * The same code must reach a Hyper-V host (up to 5.3; 5.x contact on
+ * connection id 4) and QEMU's vmbus-bridge (<= 4.0, handler on connection id
+ * 1 only), without being told which: a 5.x contact that fails with
+ * HV_STATUS_INVALID_CONNECTION_ID just means "try the next version". */
+#include <string.h>
+#include "drivers/vmbus/vmbus_internal.h"
+#include "kernel/log.h"
+
+struct vmbus_connection vmbus_conn;
+static const struct vmbus_platform *plat;
+static uint64_t wait_timeout_ns = 5000000000ull;  /* Linux waits 5 s too */
+
+/* Newest first. Versions before WIN8 need the shared interrupt page for
+ * channel signalling and are not offered (see docs/vmbus.md). */
+static const uint32_t vmbus_versions[] = {
+    VMBUS_VERSION_WIN10_5_3, VMBUS_VERSION_WIN10_5_2, VMBUS_VERSION_WIN10_5_1,
+    VMBUS_VERSION_WIN10_5_0, VMBUS_VERSION_WIN10_4_1, VMBUS_VERSION_WIN10,
+    VMBUS_VERSION_WIN8_1,    VMBUS_VERSION_WIN8,
+};
+
+void vmbus_set_platform(const struct vmbus_platform *p) { plat = p; }
+const struct vmbus_platform *vmbus_platform(void) { return plat; }
+void vmbus_set_timeout_ns(uint64_t ns) { wait_timeout_ns = ns; }
+bool vmbus_connected(void) { return atomic_load(&vmbus_conn.state) == VMBUS_CONNECTED; }
+uint32_t vmbus_version(void) { return vmbus_conn.version; }
+
+int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
+{
+    uint64_t start = plat->now_ns();
+    for (;;) {
+        if (cond(arg))
+            return VMBUS_OK;
+        if (plat->now_ns() - start > wait_timeout_ns) {
+            /* One last look: the answer may have come with the last pump. */
+            if (cond(arg))
+                return VMBUS_OK;
+            log_err("vmbus", "timed out after %llu ms waiting for %s",
+                    (unsigned long long)(wait_timeout_ns / 1000000), step);
+            return VMBUS_ETIMEDOUT;
+        }
+        plat->pump();
+    }
+}
+
+bool vmbus_slot_done(void *slot)
+{
+    struct vmbus_wait_slot *s = slot;
+    return atomic_load_explicit(&s->done, memory_order_acquire) != 0;
+}
+
+void vmbus_slot_arm(struct vmbus_wait_slot *s, uint32_t key1, uint32_t key2)
+{
+    s->key1 = key1;
+    s->key2 = key2;
+    s->status = 0;
+    atomic_store_explicit(&s->done, 0, memory_order_relaxed);
+    s->armed = true;
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+static uint64_t post_raw(uint32_t conn_id, const void *msg, size_t len)
+{
+    return plat->post_message(conn_id, VMBUS_SYNIC_MESSAGE_TYPE, msg, len) & 0xffffu;
+}
+
+int vmbus_post(const void *msg, size_t len, const char *what)
+{
+    if (len > VMBUS_MAX_MESSAGE_SIZE)
+        return VMBUS_EINVAL;
+    uint64_t start = plat->now_ns();
+    for (;;) {
+        uint64_t st = post_raw(vmbus_conn.msg_conn_id, msg, len);
+        if (st == VMBUS_HV_STATUS_SUCCESS) {
+            tracef(TRACE_VMBUS, "vmbus", "posted %s (%u bytes) on connection %u",
+                   what, (unsigned)len, vmbus_conn.msg_conn_id);
+            return VMBUS_OK;
+        }
+        /* The host's message queue for us is full (QEMU keeps 16): give it
+         * time to drain, bounded like every other wait. */
+        if (st != VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS &&
+            st != VMBUS_HV_STATUS_INSUFFICIENT_MEMORY) {
+            log_err("vmbus", "posting %s failed: HV status 0x%llx", what,
+                    (unsigned long long)st);
+            return VMBUS_EHV;
+        }
+        if (plat->now_ns() - start > wait_timeout_ns) {
+            log_err("vmbus", "timed out posting %s: host queue stays full", what);
+            return VMBUS_ETIMEDOUT;
+        }
+        plat->pump();
+    }
+}
+
+static bool version_answered(void *arg)
+{
+    (void)arg;
+    return atomic_load_explicit(&vmbus_conn.version_answer, memory_order_acquire) != 0;
+}
+
+static bool alloffers_seen(void *arg)
+{
+    (void)arg;
+    return atomic_load_explicit(&vmbus_conn.alloffers, memory_order_acquire);
+}
+
+static bool unload_answered(void *arg)
+{
+    (void)arg;
+    return atomic_load_explicit(&vmbus_conn.unload_done, memory_order_acquire);
+}
+
+/* One INITIATE_CONTACT. Returns 1 when accepted, 0 when this version is not
+ * supported (try the next), negative on failure. */
+static int try_version(uint32_t version)
+{
+    struct vmbus_msg_initiate_contact m;
+    memset(&m, 0, sizeof m);
+    m.hdr.msgtype = VMBUS_MSG_INITIATE_CONTACT;
+    m.version_requested = version;
+    m.target_vcpu = plat->current_vp();
+    uint32_t conn_id = VMBUS_MESSAGE_CONNECTION_ID;
+    if (VMBUS_VERSION_USES_CONN_ID_4(version)) {
+        m.u.v5.msg_sint = VMBUS_MESSAGE_SINT;
+        m.u.v5.msg_vtl = 0;
+        conn_id = VMBUS_MESSAGE_CONNECTION_ID_4;
+    } else {
+        m.u.interrupt_page = plat->virt_to_phys(vmbus_conn.pages);
+    }
+    uint8_t *pages = vmbus_conn.pages;
+    m.monitor_page1 = plat->virt_to_phys(pages + VMBUS_PAGE_SIZE);
+    m.monitor_page2 = plat->virt_to_phys(pages + 2 * VMBUS_PAGE_SIZE);
+
+    atomic_store(&vmbus_conn.version_answer, 0);
+    tracef(TRACE_VMBUS, "vmbus", "INITIATE_CONTACT %u.%u on connection %u",
+           VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version), conn_id);
+    uint64_t st = post_raw(conn_id, &m, sizeof m);
+    if (st == VMBUS_HV_STATUS_INVALID_CONNECTION_ID) {
+        /* Pre-5.0 hosts (QEMU) have no handler on connection 4. */
+        tracef(TRACE_VMBUS, "vmbus", "connection %u unknown to host: %u.%u not "
+               "supported", conn_id, VMBUS_VERSION_MAJOR(version),
+               VMBUS_VERSION_MINOR(version));
+        return 0;
+    }
+    if (st != VMBUS_HV_STATUS_SUCCESS) {
+        log_err("vmbus", "INITIATE_CONTACT %u.%u: post failed, HV status 0x%llx",
+                VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version),
+                (unsigned long long)st);
+        return VMBUS_EHV;
+    }
+    int rc = vmbus_wait(version_answered, NULL, "VERSION_RESPONSE to INITIATE_CONTACT");
+    if (rc) {
+        log_err("vmbus", "INITIATE_CONTACT %u.%u on connection %u got no answer",
+                VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version), conn_id);
+        return rc;
+    }
+    if (atomic_load(&vmbus_conn.version_answer) != 1) {
+        tracef(TRACE_VMBUS, "vmbus", "host refused version %u.%u",
+               VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version));
+        return 0;
+    }
+    vmbus_conn.version = version;
+    vmbus_conn.msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
+    if (VMBUS_VERSION_USES_CONN_ID_4(version)) {
+        vmbus_conn.msg_conn_id = vmbus_conn.version_conn_id;
+        if (vmbus_conn.msg_conn_id == 0) {
+            log_warn("vmbus", "VERSION_RESPONSE gave connection id 0; using 4");
+            vmbus_conn.msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID_4;
+        }
+    }
+    return 1;
+}
+
+/* Free every channel without messages (the host has forgotten them, or
+ * never finished offering them). */
+static void free_all_channels(void)
+{
+    uint32_t hwm = vmbus_relid_hwm();
+    for (uint32_t relid = 1; relid <= hwm && relid < VMBUS_MAX_RELIDS; relid++) {
+        struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+        if (ch) {
+            vmbus_chantable_remove(relid);
+            vmbus_channel_free(ch);
+        }
+    }
+    vmbus_chantable_reset();
+}
+
+static void connection_reset(void)
+{
+    struct vmbus_connection fresh = { 0 };
+    fresh.next_gpadl = 0xe1e10;  /* any non-zero start; Linux uses this one */
+    fresh.pages = vmbus_conn.pages;
+    vmbus_conn = fresh;
+}
+
+int vmbus_connect(void)
+{
+    if (plat == NULL) {
+        log_err("vmbus", "no platform installed");
+        return VMBUS_EINVAL;
+    }
+    if (atomic_load(&vmbus_conn.state) != VMBUS_DISCONNECTED)
+        return VMBUS_EBUSY;
+    connection_reset();
+    vmbus_chantable_reset();
+    vmbus_chanmsg_reset();
+    if (vmbus_conn.pages == NULL)
+        vmbus_conn.pages = plat->alloc_pages(3);
+    if (vmbus_conn.pages == NULL)
+        return VMBUS_ENOMEM;
+
+    atomic_store(&vmbus_conn.state, VMBUS_CONTACTING);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof vmbus_versions / sizeof vmbus_versions[0]; i++) {
+        rc = try_version(vmbus_versions[i]);
+        if (rc != 0)
+            break;
+    }
+    if (rc <= 0) {
+        if (rc == 0)
+            log_err("vmbus", "INITIATE_CONTACT: host accepted no version from "
+                    "5.3 down to 2.4");
+        atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
+        return rc ? rc : VMBUS_EPROTO;
+    }
+    log_info("vmbus", "connected: version %u.%u, message connection id %u",
+             VMBUS_VERSION_MAJOR(vmbus_conn.version),
+             VMBUS_VERSION_MINOR(vmbus_conn.version), vmbus_conn.msg_conn_id);
+
+    atomic_store(&vmbus_conn.state, VMBUS_REQUESTING_OFFERS);
+    struct vmbus_msg_header req = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
+    rc = vmbus_post(&req, sizeof req, "REQUESTOFFERS");
+    if (rc == 0)
+        rc = vmbus_wait(alloffers_seen, NULL, "ALLOFFERS_DELIVERED after REQUESTOFFERS");
+    if (rc) {
+        free_all_channels();
+        atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
+        return rc;
+    }
+    atomic_store(&vmbus_conn.state, VMBUS_CONNECTED);
+    tracef(TRACE_VMBUS, "vmbus", "all offers delivered: %u channels, hwm %u",
+           vmbus_channel_count(), vmbus_relid_hwm());
+    vmbus_poll();
+    return VMBUS_OK;
+}
+
+void vmbus_poll(void)
+{
+    if (atomic_load(&vmbus_conn.state) != VMBUS_CONNECTED)
+        return;
+    vmbus_driver_probe_pending();
+}
+
+void vmbus_disconnect(void)
+{
+    int state = atomic_load(&vmbus_conn.state);
+    if (state == VMBUS_DISCONNECTED)
+        return;
+    if (state == VMBUS_CONNECTED) {
+        uint32_t hwm = vmbus_relid_hwm();
+        for (uint32_t relid = 1; relid <= hwm; relid++) {
+            struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+            if (ch)
+                vmbus_driver_remove_channel(ch);
+        }
+    }
+    atomic_store(&vmbus_conn.state, VMBUS_UNLOADING);
+    if (VMBUS_VERSION_HAS_UNLOAD(vmbus_conn.version)) {
+        struct vmbus_msg_header m = { .msgtype = VMBUS_MSG_UNLOAD };
+        atomic_store(&vmbus_conn.unload_done, false);
+        if (vmbus_post(&m, sizeof m, "UNLOAD") == 0)
+            vmbus_wait(unload_answered, NULL, "UNLOAD_RESPONSE");
+    }
+    free_all_channels();
+    if (vmbus_conn.pages)
+        plat->free_pages(vmbus_conn.pages, 3);
+    vmbus_conn.pages = NULL;
+    connection_reset();
+    atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
+}
+
+/* Decimal without printf (the hardware-free set has no stdio). */
+static size_t put_str(char *buf, size_t n, size_t at, const char *s)
+{
+    while (*s) {
+        if (at + 1 < n)
+            buf[at] = *s;
+        at++;
+        s++;
+    }
+    if (n)
+        buf[at < n ? at : n - 1] = '\0';
+    return at;
+}
+
+static size_t put_uint(char *buf, size_t n, size_t at, unsigned long v)
+{
+    char tmp[24];
+    int i = 0;
+    do {
+        tmp[i++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char out[24];
+    for (int j = 0; j < i; j++)
+        out[j] = tmp[i - 1 - j];
+    out[i] = '\0';
+    return put_str(buf, n, at, out);
+}
+
+void vmbus_summary(char *buf, size_t n)
+{
+    size_t at = 0;
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    at = put_str(buf, n, at, "vmbus=");
+    if (vmbus_connected()) {
+        at = put_uint(buf, n, at, VMBUS_VERSION_MAJOR(vmbus_conn.version));
+        at = put_str(buf, n, at, ".");
+        at = put_uint(buf, n, at, VMBUS_VERSION_MINOR(vmbus_conn.version));
+    } else {
+        at = put_str(buf, n, at, "none");
+    }
+    at = put_str(buf, n, at, " offers=");
+    at = put_uint(buf, n, at, vmbus_conn.offers_accepted);
+    at = put_str(buf, n, at, " hwm=");
+    put_uint(buf, n, at, vmbus_relid_hwm());
+}

@@ -1,0 +1,106 @@
+/* GPADL (guest physical address descriptor list): how the guest lends pages
+ * to the host. One range covering the whole buffer (the only shape QEMU
+ * accepts; Linux sends the same): GPADL_HEADER with the first 26 PFNs, then
+ * GPADL_BODY messages with 28 more each. The host answers GPADL_CREATED once
+ * every PFN has arrived. Teardown: GPADL_TEARDOWN -> GPADL_TORNDOWN. */
+#include <string.h>
+#include "drivers/vmbus/vmbus_internal.h"
+#include "kernel/log.h"
+
+/* range_buflen is 16 bits: 8 bytes of range header + 8 per PFN. */
+#define GPADL_MAX_PAGES ((0xffffu - sizeof(struct vmbus_gpa_range)) / sizeof(uint64_t))
+
+static uint32_t next_gpadl_handle(void)
+{
+    uint32_t h = vmbus_conn.next_gpadl++;
+    if (h == 0)  /* 0 is never handed out (its meaning is unconfirmed) */
+        h = vmbus_conn.next_gpadl++;
+    return h;
+}
+
+static uint64_t pfn_of(const uint8_t *buf, size_t page)
+{
+    return vmbus_platform()->virt_to_phys(buf + page * VMBUS_PAGE_SIZE) / VMBUS_PAGE_SIZE;
+}
+
+int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
+                       uint32_t *gpadl_out)
+{
+    size_t pages = bytes / VMBUS_PAGE_SIZE;
+    if (buf == NULL || bytes == 0 || bytes % VMBUS_PAGE_SIZE ||
+        ((uintptr_t)buf % VMBUS_PAGE_SIZE) || pages > GPADL_MAX_PAGES)
+        return VMBUS_EINVAL;
+    if (atomic_load(&ch->rescinded))
+        return VMBUS_ENODEV;
+    const uint8_t *p = buf;
+    uint32_t handle = next_gpadl_handle();
+    uint64_t msg[VMBUS_MAX_MESSAGE_SIZE / sizeof(uint64_t)];
+
+    /* Header: fixed part, one range, as many PFNs as fit. */
+    memset(msg, 0, sizeof msg);
+    struct vmbus_msg_gpadl_header *h = (struct vmbus_msg_gpadl_header *)msg;
+    h->hdr.msgtype = VMBUS_MSG_GPADL_HEADER;
+    h->child_relid = ch->relid;
+    h->gpadl = handle;
+    h->range_buflen = (uint16_t)(sizeof(struct vmbus_gpa_range) + pages * sizeof(uint64_t));
+    h->rangecount = 1;
+    struct vmbus_gpa_range *range = (struct vmbus_gpa_range *)(h + 1);
+    range->byte_count = (uint32_t)bytes;
+    range->byte_offset = 0;
+    uint8_t *pfn_area = (uint8_t *)(range + 1);
+    size_t n = pages < VMBUS_GPADL_HEADER_PFNS ? pages : VMBUS_GPADL_HEADER_PFNS;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pfn = pfn_of(p, i);
+        memcpy(pfn_area + i * sizeof pfn, &pfn, sizeof pfn);
+    }
+    vmbus_slot_arm(&vmbus_conn.gpadl_created, ch->relid, handle);
+    int rc = vmbus_post(msg, sizeof *h + sizeof *range + n * sizeof(uint64_t),
+                        "GPADL_HEADER");
+
+    /* Continuations. */
+    for (size_t done = n; rc == 0 && done < pages; done += n) {
+        memset(msg, 0, sizeof msg);
+        struct vmbus_msg_gpadl_body *b = (struct vmbus_msg_gpadl_body *)msg;
+        b->hdr.msgtype = VMBUS_MSG_GPADL_BODY;
+        b->msgnumber = 0;  /* Linux leaves it 0; QEMU ignores it */
+        b->gpadl = handle;
+        n = pages - done < VMBUS_GPADL_BODY_PFNS ? pages - done : VMBUS_GPADL_BODY_PFNS;
+        uint8_t *area = (uint8_t *)(b + 1);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t pfn = pfn_of(p, done + i);
+            memcpy(area + i * sizeof pfn, &pfn, sizeof pfn);
+        }
+        rc = vmbus_post(msg, sizeof *b + n * sizeof(uint64_t), "GPADL_BODY");
+    }
+    if (rc == 0)
+        rc = vmbus_wait(vmbus_slot_done, &vmbus_conn.gpadl_created, "GPADL_CREATED");
+    vmbus_conn.gpadl_created.armed = false;
+    if (rc)
+        return rc;
+    if (vmbus_conn.gpadl_created.status != 0) {
+        log_err("vmbus", "relid %u: GPADL %u of %u pages refused, status 0x%x",
+                ch->relid, handle, (unsigned)pages, vmbus_conn.gpadl_created.status);
+        return atomic_load(&ch->rescinded) ? VMBUS_ENODEV : VMBUS_EPROTO;
+    }
+    tracef(TRACE_VMBUS, "vmbus", "relid %u: GPADL %u created, %u pages", ch->relid,
+           handle, (unsigned)pages);
+    *gpadl_out = handle;
+    return VMBUS_OK;
+}
+
+int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t gpadl)
+{
+    struct vmbus_msg_gpadl_teardown m = {
+        .hdr.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
+        .child_relid = ch->relid,
+        .gpadl = gpadl,
+    };
+    vmbus_slot_arm(&vmbus_conn.gpadl_torndown, gpadl, ch->relid);
+    int rc = vmbus_post(&m, sizeof m, "GPADL_TEARDOWN");
+    if (rc == 0)
+        rc = vmbus_wait(vmbus_slot_done, &vmbus_conn.gpadl_torndown, "GPADL_TORNDOWN");
+    vmbus_conn.gpadl_torndown.armed = false;
+    if (rc == 0)
+        tracef(TRACE_VMBUS, "vmbus", "relid %u: GPADL %u torn down", ch->relid, gpadl);
+    return rc;
+}

@@ -1,0 +1,271 @@
+/* VMBus ring buffer producer and consumer (see vmbus_ring.h). Every value
+ * that comes from shared memory is copied to a local, checked, and only then
+ * used; the other side may change shared memory at any moment. */
+#include <string.h>
+#include "drivers/vmbus/vmbus_ring.h"
+#include "drivers/vmbus/vmbus_errno.h"
+#include "drivers/vmbus/vmbus_platform.h"
+#include "kernel/log.h"
+
+/* A hostile peer could make us log on every interrupt: log the first few
+ * refusals of a ring, then one in 1024. */
+static bool ring_should_log(struct vmbus_ring *r)
+{
+    r->bad++;
+    return r->bad <= 8 || (r->bad & 1023) == 0;
+}
+
+static bool index_ok(const struct vmbus_ring *r, uint32_t idx)
+{
+    return idx < r->size && (idx & 7) == 0;
+}
+
+static int ring_setup(struct vmbus_ring *r, void *mem, size_t bytes, const char *name)
+{
+    memset(r, 0, sizeof *r);
+    if (mem == NULL || (bytes % VMBUS_PAGE_SIZE) != 0 ||
+        bytes < 2 * VMBUS_PAGE_SIZE || bytes - VMBUS_PAGE_SIZE > 0x7fffffffu)
+        return VMBUS_EINVAL;
+    r->hdr = mem;
+    r->data = (uint8_t *)mem + VMBUS_PAGE_SIZE;
+    r->size = (uint32_t)(bytes - VMBUS_PAGE_SIZE);
+    r->name = name ? name : "ring";
+    return VMBUS_OK;
+}
+
+int vmbus_ring_init(struct vmbus_ring *r, void *mem, size_t bytes, const char *name)
+{
+    int rc = ring_setup(r, mem, bytes, name);
+    if (rc)
+        return rc;
+    memset(r->hdr, 0, sizeof *r->hdr);
+    r->hdr->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+    vmbus_wmb();
+    return VMBUS_OK;
+}
+
+int vmbus_ring_attach(struct vmbus_ring *r, void *mem, size_t bytes, const char *name)
+{
+    int rc = ring_setup(r, mem, bytes, name);
+    if (rc)
+        return rc;
+    uint32_t w = vmbus_load_acquire(&r->hdr->write_index);
+    uint32_t rd = vmbus_load_acquire(&r->hdr->read_index);
+    if (!index_ok(r, w) || !index_ok(r, rd)) {
+        log_err("vmbus", "%s: attach refused: write_index %u read_index %u "
+                "(data size %u)", r->name, w, rd, r->size);
+        return VMBUS_EIO;
+    }
+    r->prod_write = w;
+    r->cons_read = r->cons_published = rd;
+    return VMBUS_OK;
+}
+
+/* Copy in/out of the data area, splitting at the wrap point. off < size and
+ * len <= size are guaranteed by the callers. */
+static void ring_copy_out(const struct vmbus_ring *r, uint32_t off, void *dst, uint32_t len)
+{
+    uint32_t first = r->size - off;
+    if (first > len)
+        first = len;
+    memcpy(dst, r->data + off, first);
+    memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+
+static uint32_t ring_copy_in(struct vmbus_ring *r, uint32_t off, const void *src, uint32_t len)
+{
+    uint32_t first = r->size - off;
+    if (first > len)
+        first = len;
+    memcpy(r->data + off, src, first);
+    memcpy(r->data, (const uint8_t *)src + first, len - first);
+    off += len;
+    return off >= r->size ? off - r->size : off;
+}
+
+/* Free bytes for the producer, given the consumer's read index. */
+static uint32_t space_to_write(const struct vmbus_ring *r, uint32_t rd, uint32_t w)
+{
+    return rd > w ? rd - w : r->size - w + rd;
+}
+
+uint32_t vmbus_ring_packet_bytes(size_t payload_len)
+{
+    size_t pkt = sizeof(struct vmbus_packet_desc) + payload_len;
+    return (uint32_t)(((pkt + 7) & ~(size_t)7) + VMBUS_PKT_TRAILER_SIZE);
+}
+
+int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
+                     unsigned nsg, bool *signal)
+{
+    static const uint8_t zeros[8];
+    size_t len = 0;
+    *signal = false;
+    for (unsigned i = 0; i < nsg; i++) {
+        len += sg[i].len;
+        if (sg[i].len > r->size)
+            return VMBUS_EINVAL;
+    }
+    size_t padded = (len + 7) & ~(size_t)7;
+    if (padded + VMBUS_PKT_TRAILER_SIZE >= r->size)
+        return VMBUS_EINVAL;  /* could never fit */
+    uint32_t total = (uint32_t)(padded + VMBUS_PKT_TRAILER_SIZE);
+
+    uint32_t w = r->prod_write;
+    uint32_t rd = vmbus_load_acquire(&r->hdr->read_index);
+    if (!index_ok(r, rd)) {
+        if (ring_should_log(r))
+            log_err("vmbus", "%s: refusing to write: read_index %u invalid "
+                    "(data size %u)", r->name, rd, r->size);
+        return VMBUS_EIO;
+    }
+    if (total >= space_to_write(r, rd, w)) {
+        /* Ask the consumer for a signal once enough space is free, then look
+         * again: it may have freed space before it could see our request. */
+        vmbus_store_release(&r->hdr->pending_send_sz, total);
+        vmbus_mb();
+        rd = vmbus_load_acquire(&r->hdr->read_index);
+        if (!index_ok(r, rd) || total >= space_to_write(r, rd, w))
+            return VMBUS_EAGAIN;
+    }
+
+    uint32_t start = w;
+    for (unsigned i = 0; i < nsg; i++)
+        if (sg[i].len)
+            w = ring_copy_in(r, w, sg[i].p, (uint32_t)sg[i].len);
+    if (padded > len)
+        w = ring_copy_in(r, w, zeros, (uint32_t)(padded - len));
+    uint64_t trailer = (uint64_t)start << 32;  /* "previous indices", unused by readers */
+    w = ring_copy_in(r, w, &trailer, sizeof trailer);
+
+    /* Packet bytes must be visible before the index that exposes them. */
+    vmbus_store_release(&r->hdr->write_index, w);
+    r->prod_write = w;
+    if (vmbus_load_relaxed(&r->hdr->pending_send_sz) != 0)
+        vmbus_store_relaxed(&r->hdr->pending_send_sz, 0);
+
+    /* Signal only on empty -> non-empty, and never against the mask: Hyper-V
+     * treats extra interrupts as abuse (Linux hv_signal_on_write). */
+    vmbus_mb();
+    if (vmbus_load_acquire(&r->hdr->interrupt_mask))
+        return VMBUS_OK;
+    *signal = vmbus_load_acquire(&r->hdr->read_index) == start;
+    return VMBUS_OK;
+}
+
+int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+                    uint64_t trans_id, const void *payload, size_t len,
+                    bool *signal)
+{
+    size_t pkt = sizeof(struct vmbus_packet_desc) + len;
+    if (pkt > 0xffffu * 8u - 7u) {
+        *signal = false;
+        return VMBUS_EINVAL;
+    }
+    struct vmbus_packet_desc d = {
+        .type = type,
+        .offset8 = sizeof(struct vmbus_packet_desc) / 8,
+        .len8 = (uint16_t)((pkt + 7) / 8),
+        .flags = flags,
+        .trans_id = trans_id,
+    };
+    struct vmbus_ring_sg sg[2] = { { &d, sizeof d }, { payload, len } };
+    return vmbus_ring_write(r, sg, 2, signal);
+}
+
+int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
+                    struct vmbus_ring_pkt *pkt)
+{
+    uint32_t w = vmbus_load_acquire(&r->hdr->write_index);
+    uint32_t rd = r->cons_read;
+    if (!index_ok(r, w)) {
+        if (ring_should_log(r))
+            log_err("vmbus", "%s: refusing packet: write_index %u invalid "
+                    "(data size %u)", r->name, w, r->size);
+        return VMBUS_EIO;
+    }
+    if (w == rd)
+        return 0;
+    uint32_t avail = w > rd ? w - rd : r->size - rd + w;
+    if (avail < sizeof(struct vmbus_packet_desc) + VMBUS_PKT_TRAILER_SIZE) {
+        if (ring_should_log(r))
+            log_err("vmbus", "%s: refusing packet: only %u bytes available",
+                    r->name, avail);
+        return VMBUS_EIO;
+    }
+
+    struct vmbus_packet_desc d;
+    ring_copy_out(r, rd, &d, sizeof d);
+    uint32_t total = (uint32_t)d.len8 * 8;
+    uint32_t off = (uint32_t)d.offset8 * 8;
+    if (total < sizeof d || off < sizeof d || off > total ||
+        total + VMBUS_PKT_TRAILER_SIZE > avail) {
+        if (ring_should_log(r))
+            log_err("vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
+                    "with %u bytes available", r->name, d.type, d.offset8,
+                    d.len8, avail);
+        return VMBUS_EIO;
+    }
+    pkt->desc = d;
+    pkt->total_len = total;
+    pkt->payload_off = off;
+    pkt->payload_len = total - off;
+    if (buflen < total)
+        return VMBUS_ENOBUFS;
+
+    ring_copy_out(r, rd, buf, total);
+    /* The descriptor in shared memory may have changed since it was checked;
+     * the caller sees only the checked copy. */
+    memcpy(buf, &d, sizeof d);
+    rd += total + VMBUS_PKT_TRAILER_SIZE;
+    r->cons_read = rd >= r->size ? rd - r->size : rd;
+    return 1;
+}
+
+bool vmbus_ring_commit(struct vmbus_ring *r)
+{
+    uint32_t rd = r->cons_read;
+    uint32_t old = r->cons_published;
+    if (rd == old)
+        return false;
+    /* All packet reads complete before the producer may reuse the space. */
+    vmbus_mb();
+    vmbus_store_release(&r->hdr->read_index, rd);
+    r->cons_published = rd;
+    if (!(vmbus_load_relaxed(&r->hdr->feature_bits) & VMBUS_RING_FEAT_PENDING_SEND_SZ))
+        return false;
+
+    vmbus_mb();
+    uint32_t pending = vmbus_load_acquire(&r->hdr->pending_send_sz);
+    if (pending == 0)
+        return false;
+    uint32_t w = vmbus_load_acquire(&r->hdr->write_index);
+    if (!index_ok(r, w))
+        return false;
+    uint32_t freed = rd > old ? rd - old : r->size - old + rd;
+    uint32_t free_now = space_to_write(r, rd, w);
+    if (freed > free_now)
+        return false;  /* inconsistent view; the write index moved under us */
+    uint32_t free_before = free_now - freed;
+    /* Signal on the blocked -> unblocked transition only. */
+    return free_before <= pending && free_now > pending;
+}
+
+void vmbus_ring_mask(struct vmbus_ring *r)
+{
+    vmbus_store_release(&r->hdr->interrupt_mask, 1);
+    vmbus_mb();
+}
+
+bool vmbus_ring_unmask(struct vmbus_ring *r)
+{
+    vmbus_store_release(&r->hdr->interrupt_mask, 0);
+    /* A packet written while we were masked raised no signal: look again. */
+    vmbus_mb();
+    return vmbus_ring_has_data(r);
+}
+
+bool vmbus_ring_has_data(struct vmbus_ring *r)
+{
+    return vmbus_load_acquire(&r->hdr->write_index) != r->cons_read;
+}

@@ -1,0 +1,86 @@
+/* Host -> guest channel interrupts: the host sets bit <relid> in the SINT 2
+ * slot of the event-flags page (2048 bits) and raises SINT 2. We find the
+ * set bits, clear them atomically (the host sets bits concurrently), and
+ * call each channel's callback through the relid table. The same shape as a
+ * posted-interrupt descriptor's PIR harvested by its notification handler. */
+#include "drivers/vmbus/vmbus_internal.h"
+#include "kernel/log.h"
+
+static atomic_ulong unknown_relid_events;
+
+unsigned long vmbus_unknown_relid_events(void)
+{
+    return atomic_load_explicit(&unknown_relid_events, memory_order_relaxed);
+}
+
+static void dispatch_relid(uint32_t relid)
+{
+    struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+    vmbus_channel_cb cb = ch ? atomic_load_explicit(&ch->callback, memory_order_acquire)
+                             : NULL;
+    if (cb == NULL) {
+        /* A bit with no (open) channel: count it, never follow it. */
+        unsigned long n = atomic_fetch_add_explicit(&unknown_relid_events, 1,
+                                                    memory_order_relaxed) + 1;
+        if (n <= 8 || (n & 1023) == 0)
+            log_warn("vmbus", "event for relid %u with no open channel "
+                     "(%lu such events)", relid, n);
+        return;
+    }
+    atomic_fetch_add_explicit(&ch->interrupts, 1, memory_order_relaxed);
+    cb(ch, ch->cb_ctx);
+}
+
+/* Words [0, nwords): read each, and only when non-zero take it with one
+ * atomic exchange (the plain read keeps idle words out of exclusive state in
+ * our cache), then walk its set bits. */
+static unsigned scan_words(volatile uint64_t *words, unsigned nwords)
+{
+    unsigned handled = 0;
+    for (unsigned w = 0; w < nwords; w++) {
+        if (words[w] == 0)
+            continue;
+        uint64_t bits = __atomic_exchange_n(&words[w], 0, __ATOMIC_ACQ_REL);
+        while (bits) {
+            unsigned bit = (unsigned)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            dispatch_relid(w * 64 + bit);
+            handled++;
+        }
+    }
+    return handled;
+}
+
+unsigned vmbus_sief_scan_hwm(volatile uint64_t *words)
+{
+    return scan_words(words, vmbus_relid_hwm() / 64 + 1);
+}
+
+unsigned vmbus_sief_scan_full(volatile uint64_t *words)
+{
+    return scan_words(words, VMBUS_EVENT_FLAGS_COUNT / 64);
+}
+
+/* Linux's older shape: test-and-clear each set bit on its own (one locked
+ * operation per event instead of one per word). */
+unsigned vmbus_sief_scan_bitwise(volatile uint64_t *words)
+{
+    unsigned handled = 0;
+    uint32_t hwm = vmbus_relid_hwm();
+    for (uint32_t relid = 0; relid <= hwm; relid++) {
+        volatile uint64_t *word = &words[relid / 64];
+        uint64_t mask = 1ull << (relid % 64);
+        if (!(*word & mask))
+            continue;
+        if (__atomic_fetch_and(word, ~mask, __ATOMIC_ACQ_REL) & mask) {
+            dispatch_relid(relid);
+            handled++;
+        }
+    }
+    return handled;
+}
+
+void vmbus_on_events(volatile uint64_t *sief_sint2_words)
+{
+    vmbus_sief_scan_hwm(sief_sint2_words);
+}

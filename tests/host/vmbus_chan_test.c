@@ -1,0 +1,374 @@
+/* Channels end to end against the fake host: GPADL header + body
+ * continuations, open/close, data both ways with signals, open refused,
+ * rescind -> driver remove -> RELID_RELEASED, MODIFYCHANNEL by version, and
+ * the IC drivers (heartbeat, shutdown, timesync) with real IC framing. */
+#include <stdlib.h>
+#include <string.h>
+#include "tests/host/check.h"
+#include "kernel/log.h"
+#include "tests/host/host_log.h"
+#include "tests/host/vmbus_fakehost.h"
+#include "drivers/vmbus/vmbus_internal.h"
+#include "drivers/hvutil/hvutil.h"
+#include "drivers/hvutil/ic_common.h"
+
+/* ---- platform hooks of hvutil ---- */
+static int shutdowns;
+static uint64_t wall_ns;
+static int wall_sync;
+void platform_shutdown(void) { shutdowns++; }
+void platform_set_wall_clock(uint64_t ns, int sync) { wall_ns = ns; wall_sync = sync; }
+
+/* ---- a test driver ---- */
+static int probes, removes, callbacks;
+static struct vmbus_channel *bound;
+static void test_cb(struct vmbus_channel *ch, void *ctx) { (void)ch; (void)ctx; callbacks++; }
+static int test_probe(struct vmbus_channel *ch)
+{
+    probes++;
+    bound = ch;
+    return vmbus_channel_open(ch, 4 * VMBUS_PAGE_SIZE, 6 * VMBUS_PAGE_SIZE, test_cb, NULL);
+}
+static void test_remove(struct vmbus_channel *ch)
+{
+    removes++;
+    vmbus_channel_close(ch);
+    bound = NULL;
+}
+static struct vmbus_driver test_drv = {
+    .name = "test", .class_id = VMBUS_CLASS_SCSI, .probe = test_probe, .remove = test_remove,
+};
+
+static void start(enum fh_personality who)
+{
+    fh_init(who);
+    probes = removes = callbacks = shutdowns = 0;
+    bound = NULL;
+}
+
+static void gpadl_header_and_bodies(void)
+{
+    start(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    const size_t pages = 100;   /* 26 in the header + 28 + 28 + 18 */
+    uint8_t *buf = fh_platform.alloc_pages(pages);
+    uint32_t handle = 0;
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK(handle != 0);
+    CHECK_EQ(fh.gpadl_headers, 1);
+    CHECK_EQ(fh.gpadl_bodies, 3);
+    CHECK_EQ(fh.bad_messages, 0);
+    CHECK_EQ(fh.n_gpadls, 1);
+    CHECK_EQ(fh.gpadls[0].pages, pages);
+    for (size_t i = 0; i < pages; i++)
+        CHECK_EQ(fh.gpadls[0].pfns[i], ((uintptr_t)buf >> 12) + i);
+    CHECK_EQ(vmbus_gpadl_teardown(ch, handle), VMBUS_OK);
+    CHECK(fh.gpadls[0].pfns == NULL);
+    /* Exactly one page: header only. */
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK_EQ(fh.gpadl_headers, 2);
+    CHECK_EQ(fh.gpadl_bodies, 3);
+    /* Not page aligned or not whole pages: refused before any message. */
+    CHECK_EQ(vmbus_gpadl_create(ch, buf + 8, VMBUS_PAGE_SIZE, &handle), VMBUS_EINVAL);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, 100, &handle), VMBUS_EINVAL);
+    fh_platform.free_pages(buf, pages);
+    vmbus_disconnect();
+}
+
+/* QEMU keeps 16 guest messages; a 1000-page GPADL needs 36 bodies. */
+static void gpadl_large_through_qemu_queue(void)
+{
+    start(FH_QEMU);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    const size_t pages = 1000;
+    uint8_t *buf = fh_platform.alloc_pages(pages);
+    uint32_t handle;
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK_EQ(fh.gpadl_bodies, (pages - 26 + 27) / 28);
+    CHECK(fh.insufficient_buffers > 0);
+    CHECK(fh.max_queue_seen <= 16);
+    CHECK_EQ(fh.bad_messages, 0);
+    CHECK_EQ(fh.gpadls[0].received, pages);
+    fh_platform.free_pages(buf, pages);
+    vmbus_disconnect();
+}
+
+static void open_send_receive_close(void)
+{
+    start(FH_QEMU);
+    struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    fh_add_dense(2);
+    fh_add_offer(3, scsi);
+    vmbus_driver_register(&test_drv);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(probes, 1);
+    CHECK(bound != NULL && bound->relid == 3);
+    CHECK(fh.ch[3].open);
+    CHECK_EQ(fh.ch[3].target_vp, 3);
+    CHECK_EQ(fh.ch[3].from_guest.size, 3 * VMBUS_PAGE_SIZE);
+    CHECK_EQ(fh.ch[3].to_guest.size, 5 * VMBUS_PAGE_SIZE);
+
+    /* Guest -> host: one signal for the first packet only. */
+    uint8_t data[100];
+    memset(data, 0x5a, sizeof data);
+    CHECK_EQ(vmbus_channel_send(bound, VMBUS_PKT_DATA_INBAND, 1, 42, data, sizeof data), 0);
+    CHECK_EQ(vmbus_channel_send(bound, VMBUS_PKT_DATA_INBAND, 1, 43, data, sizeof data), 0);
+    CHECK_EQ(fh.ch[3].signals_from_guest, 1);
+    uint8_t in[256];
+    struct vmbus_ring_pkt pkt;
+    CHECK_EQ(fh_recv_from_guest(3, in, sizeof in, &pkt), 1);
+    CHECK_EQ(pkt.desc.trans_id, 42);
+    CHECK_EQ(pkt.desc.flags, 1);
+    CHECK(memcmp(in + pkt.payload_off, data, sizeof data) == 0);
+
+    /* Host -> guest: SIEF bit, SINT "interrupt" (pump), callback. */
+    CHECK_EQ(fh_send_to_guest(3, VMBUS_PKT_COMP, 42, data, 8), 0);
+    fh_pump();
+    CHECK_EQ(callbacks, 1);
+    CHECK_EQ(vmbus_channel_recv(bound, in, sizeof in, &pkt), 1);
+    CHECK_EQ(pkt.desc.type, VMBUS_PKT_COMP);
+    CHECK_EQ(pkt.desc.trans_id, 42);
+    vmbus_channel_recv_done(bound);
+    CHECK_EQ(vmbus_channel_recv(bound, in, sizeof in, &pkt), 0);
+
+    unsigned long live = fh_pages_live();
+    vmbus_driver_unregister(&test_drv);
+    CHECK_EQ(removes, 1);
+    CHECK_EQ(fh.closes, 1);
+    CHECK(!fh.ch[3].open);
+    CHECK_EQ(fh_pages_live(), live - 10);
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 0);
+}
+
+static void open_refused_cleans_up(void)
+{
+    start(FH_HYPERV);
+    fh_add_dense(1);
+    fh.refuse_open = true;
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    unsigned long live = fh_pages_live();
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),
+             VMBUS_EPROTO);
+    CHECK(!ch->open);
+    CHECK(atomic_load(&ch->callback) == NULL);
+    CHECK_EQ(fh_pages_live(), live);
+    CHECK(fh.gpadls[0].pfns == NULL);   /* torn down */
+    /* Bad ring sizes are refused without talking to the host. */
+    CHECK_EQ(vmbus_channel_open(ch, VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),
+             VMBUS_EINVAL);
+    vmbus_disconnect();
+}
+
+static void rescind_calls_remove(void)
+{
+    start(FH_HYPERV);
+    struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    fh_add_offer(1, scsi);
+    vmbus_driver_register(&test_drv);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(probes, 1);
+    unsigned long live = fh_pages_live();
+    fh_rescind(1);
+    fh_pump();
+    CHECK_EQ(removes, 0);            /* the interrupt only flags it */
+    vmbus_poll();
+    CHECK_EQ(removes, 1);
+    CHECK_EQ(fh.relid_released, 1);
+    CHECK(vmbus_relid_to_channel(1) == NULL);
+    CHECK_EQ(fh_pages_live(), live - 10);
+    /* Re-offered at the same relid: probed again. */
+    fh_hot_offer(1, scsi);
+    fh_pump();
+    vmbus_poll();
+    CHECK_EQ(probes, 2);
+    vmbus_driver_unregister(&test_drv);
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 0);
+}
+
+static void modifychannel_by_version(void)
+{
+    struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    start(FH_HYPERV);
+    fh_add_offer(1, scsi);
+    vmbus_driver_register(&test_drv);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_retarget(bound, 5), VMBUS_OK);
+    CHECK_EQ(fh.ch[1].target_vp, 5);
+    CHECK_EQ(bound->target_vp, 5);
+    vmbus_driver_unregister(&test_drv);
+    vmbus_disconnect();
+
+    start(FH_QEMU);   /* 4.0: no MODIFYCHANNEL */
+    fh_add_offer(1, scsi);
+    vmbus_driver_register(&test_drv);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_retarget(bound, 5), VMBUS_EINVAL);
+    CHECK_EQ(fh.ch[1].target_vp, 3);
+    vmbus_driver_unregister(&test_drv);
+    vmbus_disconnect();
+}
+
+/* ---- IC drivers ---- */
+static size_t ic_build(uint8_t *p, uint16_t type, struct ic_version msgver,
+                       const void *body, size_t body_len)
+{
+    struct ic_pipe_header pipe = { .flags = 0, .msgsize = (uint32_t)(sizeof(struct ic_msg_header) + body_len) };
+    struct ic_msg_header h = { .icverframe = { 3, 0 }, .icmsgtype = type, .icvermsg = msgver,
+                               .icmsgsize = (uint16_t)body_len,
+                               .icflags = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST };
+    memcpy(p, &pipe, sizeof pipe);
+    memcpy(p + sizeof pipe, &h, sizeof h);
+    memcpy(p + IC_HEADER_SIZE, body, body_len);
+    return IC_HEADER_SIZE + body_len;
+}
+
+static size_t negotiate_msg(uint8_t *p, const struct ic_version *fw, unsigned nf,
+                            const struct ic_version *sv, unsigned ns)
+{
+    uint8_t body[8 + 4 * 16] = { 0 };
+    struct ic_negotiate n = { .icframe_vercnt = (uint16_t)nf, .icmsg_vercnt = (uint16_t)ns };
+    memcpy(body, &n, sizeof n);
+    memcpy(body + 8, fw, nf * 4);
+    memcpy(body + 8 + nf * 4, sv, ns * 4);
+    return ic_build(p, IC_MSGTYPE_NEGOTIATE, (struct ic_version){ 0, 0 }, body, 8 + (nf + ns) * 4);
+}
+
+/* Send a request to relid, run the "interrupt", read the reply. */
+static void ic_roundtrip(uint32_t relid, const uint8_t *req, size_t len, uint64_t tid,
+                         uint8_t *reply, struct ic_msg_header *rh)
+{
+    struct vmbus_ring_pkt pkt;
+    uint8_t in[4096];
+    CHECK_EQ(fh_send_to_guest(relid, VMBUS_PKT_DATA_INBAND, tid, req, len), 0);
+    fh_pump();
+    CHECK_EQ(fh_recv_from_guest(relid, in, sizeof in, &pkt), 1);
+    CHECK_EQ(pkt.desc.trans_id, tid);
+    CHECK_EQ(pkt.desc.type, VMBUS_PKT_DATA_INBAND);
+    CHECK(pkt.payload_len >= IC_HEADER_SIZE);
+    memcpy(reply, in + pkt.payload_off, pkt.payload_len);
+    memcpy(rh, reply + sizeof(struct ic_pipe_header), sizeof *rh);
+    CHECK_EQ(rh->icflags, IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE);
+}
+
+static void ic_setup(void)
+{
+    struct vmbus_guid hb = VMBUS_CLASS_HEARTBEAT, sd = VMBUS_CLASS_SHUTDOWN,
+                      ts = VMBUS_CLASS_TIMESYNC;
+    start(FH_HYPERV);
+    fh_add_offer(1, hb);
+    fh_add_offer(2, sd);
+    fh_add_offer(3, ts);
+    hvutil_register_all();
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK(fh.ch[1].open && fh.ch[2].open && fh.ch[3].open);
+}
+
+static void ic_negotiate_and_heartbeat(void)
+{
+    ic_setup();
+    uint8_t req[512], rep[4096];
+    struct ic_msg_header rh;
+    /* Host offers framework 1.0 and 3.0, heartbeat 3.0 and 1.0. */
+    const struct ic_version fw[] = { { 1, 0 }, { 3, 0 } }, sv[] = { { 1, 0 }, { 3, 0 } };
+    size_t n = negotiate_msg(req, fw, 2, sv, 2);
+    ic_roundtrip(1, req, n, 7, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    CHECK_EQ(rh.icmsgsize, 0x10);
+    struct ic_negotiate neg;
+    struct ic_version pick[2];
+    memcpy(&neg, rep + IC_HEADER_SIZE, sizeof neg);
+    memcpy(pick, rep + IC_HEADER_SIZE + 8, sizeof pick);
+    CHECK_EQ(neg.icframe_vercnt, 1);
+    CHECK_EQ(neg.icmsg_vercnt, 1);
+    CHECK_EQ(pick[0].major, 3);   /* our preference wins */
+    CHECK_EQ(pick[1].major, 3);
+
+    struct ic_heartbeat_msg hb = { .seq_num = 1000 };
+    n = ic_build(req, IC_MSGTYPE_HEARTBEAT, (struct ic_version){ 3, 0 }, &hb, sizeof hb);
+    ic_roundtrip(1, req, n, 8, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    memcpy(&hb, rep + IC_HEADER_SIZE, sizeof hb);
+    CHECK_EQ(hb.seq_num, 1001);
+
+    /* No common version: counts 0/0 and E_FAIL. */
+    const struct ic_version bad[] = { { 9, 9 } };
+    n = negotiate_msg(req, bad, 1, sv, 1);
+    ic_roundtrip(1, req, n, 9, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    /* Truncated IC packet: refused, no reply. */
+    struct vmbus_ring_pkt pkt;
+    CHECK_EQ(fh_send_to_guest(1, VMBUS_PKT_DATA_INBAND, 10, req, 12), 0);
+    fh_pump();
+    CHECK_EQ(fh_recv_from_guest(1, rep, sizeof rep, &pkt), 0);
+    hvutil_unregister_all();
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 0);
+}
+
+static void ic_shutdown_calls_hook(void)
+{
+    ic_setup();
+    uint8_t req[512], rep[4096];
+    struct ic_msg_header rh;
+    const struct ic_version fw[] = { { 3, 0 } }, sv[] = { { 3, 2 } };
+    ic_roundtrip(2, req, negotiate_msg(req, fw, 1, sv, 1), 1, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    struct ic_shutdown_msg *sd = calloc(1, sizeof *sd);
+    sd->flags = IC_SHUTDOWN_FLAG_REBOOT;
+    ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 2, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(shutdowns, 0);
+    sd->flags = IC_SHUTDOWN_FLAG_FORCED;
+    ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 3, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    CHECK_EQ(shutdowns, 1);
+    free(sd);
+    hvutil_unregister_all();
+    vmbus_disconnect();
+}
+
+static void ic_timesync_sets_clock(void)
+{
+    ic_setup();
+    uint8_t req[512], rep[4096];
+    struct ic_msg_header rh;
+    const struct ic_version fw[] = { { 3, 0 } }, sv[] = { { 4, 0 }, { 3, 0 } };
+    ic_roundtrip(3, req, negotiate_msg(req, fw, 1, sv, 2), 1, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    /* 2024-01-01T00:00:00Z = 1704067200 s after the Unix epoch. */
+    struct ic_timesync_ref_msg t = {
+        .parenttime = IC_TIMESYNC_UNIX_EPOCH_100NS + 17040672000000000ull,
+        .flags = IC_TIMESYNC_FLAG_SYNC };
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 2, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    CHECK_EQ(wall_ns, 1704067200000000000ull);
+    CHECK_EQ(wall_sync, 1);
+    /* Before 1970: refused, clock untouched. */
+    t.parenttime = 5;
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 3, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(wall_ns, 1704067200000000000ull);
+    hvutil_unregister_all();
+    vmbus_disconnect();
+}
+
+int main(void)
+{
+    RUN_TEST(gpadl_header_and_bodies);
+    RUN_TEST(gpadl_large_through_qemu_queue);
+    RUN_TEST(open_send_receive_close);
+    RUN_TEST(open_refused_cleans_up);
+    RUN_TEST(rescind_calls_remove);
+    RUN_TEST(modifychannel_by_version);
+    RUN_TEST(ic_negotiate_and_heartbeat);
+    RUN_TEST(ic_shutdown_calls_hook);
+    RUN_TEST(ic_timesync_sets_clock);
+    CHECK_MAIN_END();
+}

@@ -1,0 +1,243 @@
+/* VMBus connection bring-up against the fake host: version negotiation with
+ * both personalities, offers to ALLOFFERS_DELIVERED (1, 100, 2047 channels,
+ * dense and sparse), refused offers, bounded waits, rescind and relid reuse,
+ * UNLOAD. */
+#include <string.h>
+#include "tests/host/check.h"
+#include "kernel/log.h"
+#include "tests/host/host_log.h"
+#include "tests/host/vmbus_fakehost.h"
+#include "drivers/vmbus/vmbus_internal.h"
+
+static void summary_is(const char *want)
+{
+    char buf[64];
+    vmbus_summary(buf, sizeof buf);
+    if (strcmp(buf, want) != 0)
+        fprintf(stderr, "  summary '%s' != '%s'\n", buf, want);
+    CHECK(strcmp(buf, want) == 0);
+}
+
+static void hyperv_one_channel(void)
+{
+    fh_init(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK(vmbus_connected());
+    CHECK_EQ(vmbus_version(), VMBUS_VERSION_WIN10_5_3);
+    CHECK_EQ(fh.n_contacts, 1);
+    CHECK_EQ(fh.contact_conn[0], VMBUS_MESSAGE_CONNECTION_ID_4);
+    CHECK_EQ(vmbus_conn.msg_conn_id, 4);
+    CHECK_EQ(vmbus_channel_count(), 1);
+    CHECK_EQ(vmbus_relid_hwm(), 1);
+    CHECK(vmbus_relid_to_channel(1) != NULL);
+    CHECK_EQ(vmbus_relid_to_channel(1)->signal_conn_id, 0x1001);
+    CHECK_EQ(fh.bad_conn_posts, 0);
+    summary_is("vmbus=5.3 offers=1 hwm=1");
+    vmbus_disconnect();
+    CHECK_EQ(fh.unloads, 1);
+    CHECK(!vmbus_connected());
+    CHECK_EQ(fh_pages_live(), 0);
+    summary_is("vmbus=none offers=0 hwm=0");
+}
+
+static void bring_up_dense(enum fh_personality who, unsigned n)
+{
+    fh_init(who);
+    fh_add_dense(n);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_count(), n);
+    CHECK_EQ(vmbus_relid_hwm(), n);
+    for (unsigned r = 1; r <= n; r++) {
+        struct vmbus_channel *ch = vmbus_relid_to_channel(r);
+        CHECK(ch != NULL);
+        if (ch) {
+            CHECK_EQ(ch->relid, r);
+            if (who == FH_QEMU)
+                CHECK_EQ(ch->signal_conn_id, 16 + r);
+        }
+    }
+    CHECK_EQ(fh.bad_conn_posts, 0);
+    vmbus_disconnect();
+    CHECK_EQ(vmbus_channel_count(), 0);
+}
+
+static void hyperv_100_channels(void) { bring_up_dense(FH_HYPERV, 100); }
+static void hyperv_2047_channels(void) { bring_up_dense(FH_HYPERV, 2047); }
+static void qemu_100_channels(void) { bring_up_dense(FH_QEMU, 100); }
+static void qemu_2047_channels(void) { bring_up_dense(FH_QEMU, 2047); }
+
+static void hyperv_sparse_relids(void)
+{
+    struct vmbus_guid g = VMBUS_CLASS_SCSI;
+    fh_init(FH_HYPERV);
+    fh_add_offer(5, g);
+    fh_add_offer(900, g);
+    fh_add_offer(2047, g);
+    fh_add_offer(64, g);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_count(), 4);
+    CHECK_EQ(vmbus_relid_hwm(), 2047);
+    CHECK(vmbus_relid_to_channel(900) != NULL);
+    CHECK(vmbus_relid_to_channel(6) == NULL);
+    summary_is("vmbus=5.3 offers=4 hwm=2047");
+    vmbus_disconnect();
+}
+
+/* QEMU: 5.x contacts fail at the hypercall (no handler on connection 4),
+ * 4.1 is refused in VERSION_RESPONSE, 4.0 is accepted. */
+static void qemu_negotiates_4_0(void)
+{
+    fh_init(FH_QEMU);
+    fh_add_dense(3);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_version(), VMBUS_VERSION_WIN10);
+    CHECK_EQ(fh.n_contacts, 2);
+    CHECK_EQ(fh.contacts[0], VMBUS_VERSION_WIN10_4_1);
+    CHECK_EQ(fh.contacts[1], VMBUS_VERSION_WIN10);
+    CHECK_EQ(fh.contact_conn[1], VMBUS_MESSAGE_CONNECTION_ID);
+    CHECK_EQ(vmbus_conn.msg_conn_id, 1);
+    CHECK_EQ(fh.bad_conn_posts, 0);
+    CHECK_EQ(vmbus_relid_to_channel(1)->signal_conn_id, 17);
+    summary_is("vmbus=4.0 offers=3 hwm=3");
+    vmbus_disconnect();
+    CHECK_EQ(fh.unloads, 1);
+}
+
+static void hyperv_uses_returned_conn_id(void)
+{
+    fh_init(FH_HYPERV);
+    fh.msg_conn_id = 0x2a;
+    fh_add_dense(2);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_conn.msg_conn_id, 0x2a);
+    CHECK_EQ(fh.bad_conn_posts, 0);
+    CHECK_EQ(vmbus_channel_count(), 2);
+    vmbus_disconnect();
+    CHECK_EQ(fh.unloads, 1);
+}
+
+static void old_host_lands_on_win8(void)
+{
+    fh_init(FH_HYPERV);
+    fh.max_version = VMBUS_VERSION_WIN8;
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_version(), VMBUS_VERSION_WIN8);
+    CHECK_EQ(vmbus_conn.msg_conn_id, 1);
+    CHECK_EQ(fh.n_contacts, 8);
+    vmbus_disconnect();
+    CHECK_EQ(fh.unloads, 0);  /* UNLOAD needs 3.0 */
+}
+
+static void no_common_version_fails(void)
+{
+    fh_init(FH_HYPERV);
+    fh.max_version = VMBUS_VERSION_WIN7;
+    CHECK_EQ(vmbus_connect(), VMBUS_EPROTO);
+    CHECK(!vmbus_connected());
+    CHECK(strstr(host_log_last, "no version") != NULL);
+}
+
+static void refused_offers(void)
+{
+    struct vmbus_guid g = VMBUS_CLASS_NETWORK;
+    fh_init(FH_HYPERV);
+    fh_add_offer(7, g);
+    fh_add_offer(2048, g);
+    fh_add_offer(7, g);     /* duplicate */
+    fh_add_offer(0, g);
+    fh_add_offer(0xffffffffu, g);
+    fh_add_offer(8, g);
+    unsigned errs = host_log_lines[LOG_ERR];
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_count(), 2);
+    CHECK_EQ(vmbus_relid_hwm(), 8);
+    CHECK_EQ(vmbus_conn.offers_refused, 4);
+    CHECK_EQ(host_log_lines[LOG_ERR] - errs, 4);
+    summary_is("vmbus=5.3 offers=2 hwm=8");
+    vmbus_disconnect();
+}
+
+static void version_timeout_names_step(void)
+{
+    fh_init(FH_HYPERV);
+    fh.silent_version = true;
+    uint64_t t0 = fh_now();
+    CHECK_EQ(vmbus_connect(), VMBUS_ETIMEDOUT);
+    CHECK(fh_now() - t0 >= 200000000ull);
+    CHECK(fh_now() - t0 < 400000000ull);
+    CHECK(strstr(host_log_last, "INITIATE_CONTACT 5.3") != NULL);
+    CHECK(!vmbus_connected());
+}
+
+static void alloffers_timeout_names_step(void)
+{
+    fh_init(FH_QEMU);
+    fh_add_dense(5);
+    fh.silent_offers = true;
+    CHECK_EQ(vmbus_connect(), VMBUS_ETIMEDOUT);
+    CHECK(strstr(host_log_last, "ALLOFFERS_DELIVERED") != NULL);
+    CHECK_EQ(vmbus_channel_count(), 0);  /* partial offers freed */
+}
+
+static void rescind_then_reuse_relid(void)
+{
+    struct vmbus_guid kbd = VMBUS_CLASS_KEYBOARD;
+    fh_init(FH_HYPERV);
+    fh_add_dense(3);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    fh_rescind(3);
+    fh_pump();
+    vmbus_poll();
+    CHECK(vmbus_relid_to_channel(3) == NULL);
+    CHECK_EQ(fh.relid_released, 1);
+    CHECK_EQ(vmbus_relid_hwm(), 3);      /* never lowered */
+    CHECK_EQ(vmbus_channel_count(), 2);
+    fh_hot_offer(3, kbd);                /* Hyper-V reuses the relid */
+    fh_pump();
+    vmbus_poll();
+    struct vmbus_channel *ch = vmbus_relid_to_channel(3);
+    CHECK(ch != NULL);
+    if (ch)
+        CHECK(vmbus_guid_equal(&ch->class_id, &kbd));
+    CHECK_EQ(vmbus_channel_count(), 3);
+    /* Rescind of an unknown relid is ignored. */
+    fh_rescind(1000);
+    fh_pump();
+    vmbus_poll();
+    CHECK_EQ(vmbus_channel_count(), 3);
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 0);
+}
+
+static void reconnect_after_disconnect(void)
+{
+    fh_init(FH_QEMU);
+    fh_add_dense(4);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    vmbus_disconnect();
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_channel_count(), 4);
+    vmbus_disconnect();
+}
+
+int main(void)
+{
+    RUN_TEST(hyperv_one_channel);
+    RUN_TEST(hyperv_100_channels);
+    RUN_TEST(hyperv_2047_channels);
+    RUN_TEST(qemu_100_channels);
+    RUN_TEST(qemu_2047_channels);
+    RUN_TEST(hyperv_sparse_relids);
+    RUN_TEST(qemu_negotiates_4_0);
+    RUN_TEST(hyperv_uses_returned_conn_id);
+    RUN_TEST(old_host_lands_on_win8);
+    RUN_TEST(no_common_version_fails);
+    RUN_TEST(refused_offers);
+    RUN_TEST(version_timeout_names_step);
+    RUN_TEST(alloffers_timeout_names_step);
+    RUN_TEST(rescind_then_reuse_relid);
+    RUN_TEST(reconnect_after_disconnect);
+    CHECK_MAIN_END();
+}

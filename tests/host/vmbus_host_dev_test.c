@@ -1,0 +1,263 @@
+/* VMBus host model: echo device through real rings, IC endpoints. */
+#include <stdio.h>
+#include <string.h>
+#include "drivers/hv/tlfs.h"
+#include "drivers/hvsim/hvsim.h"
+#include "tests/host/check.h"
+#include "tests/host/vmbus_host_guest.h"
+
+static uint8_t buf[16384];
+
+static void open_dev(struct fg_chan *ch, const char *host, enum vmbus_host_dev dev,
+                     unsigned pages)
+{
+    CHECK_EQ(fg_boot(1, host, NULL, NULL, NULL), 0);
+    CHECK(fg_negotiate() != 0);
+    uint32_t relids[8], conns[8];
+    CHECK_EQ(fg_offers(relids, conns, NULL, 8), 4);
+    CHECK_EQ(fg_open(ch, relids[dev], conns[dev], pages, pages, 0), 0);
+}
+
+/* Guest sends n packets (signalling as the ring says), host echoes. */
+static void test_echo(void)
+{
+    struct fg_chan ch;
+    struct vmbus_ring_pkt pkt;
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_ECHO, 8);
+    struct vmbus_host_stats st0, st1;
+    vmbus_host_get_stats(&st0);
+    uint64_t sent = 0, echoed = 0, comps = 0, bad = 0, guest_sigs = 0;
+    const uint64_t total = 200000;
+    while (sent < total) {
+        for (unsigned k = 0; k < 8 && sent < total; k++, sent++) {
+            uint32_t len = 8 + (uint32_t)(sent % 13) * 8;
+            memset(buf, (int)(sent & 0xff), len);
+            memcpy(buf, &sent, 8);
+            bool sig;
+            uint16_t fl = sent % 3 == 0 ? VMBUS_PKT_FLAG_COMPLETION_REQUESTED : 0;
+            CHECK_EQ(vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, fl, sent, buf, len, &sig), 0);
+            if (sig) {
+                guest_sigs++;
+                CHECK_EQ(fg_signal(ch.conn_id), 0);
+            }
+        }
+        if (fg_event(0, ch.relid) || vmbus_ring_has_data(&ch.in)) {
+            int rc;
+            while ((rc = vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt)) == 1) {
+                if (pkt.desc.type == VMBUS_PKT_COMP) {
+                    comps++;
+                    bad += pkt.desc.trans_id % 3 != 0;
+                } else {
+                    uint64_t id;
+                    memcpy(&id, buf + pkt.payload_off, 8);
+                    bad += id != echoed || pkt.desc.trans_id != echoed ||
+                           pkt.payload_len != 8 + (id % 13) * 8;
+                    echoed++;
+                }
+            }
+            CHECK_EQ(rc, 0);
+            if (vmbus_ring_commit(&ch.in))
+                fg_signal(ch.conn_id);
+        }
+    }
+    CHECK_EQ(echoed, total);
+    CHECK_EQ(comps, (total + 2) / 3);
+    CHECK_EQ(bad, 0);
+    vmbus_host_get_stats(&st1);
+    CHECK_EQ(st1.packets_from_guest - st0.packets_from_guest, total);
+    CHECK_EQ(st1.guest_signals - st0.guest_signals, guest_sigs);
+    uint64_t hs = st1.host_signals - st0.host_signals;
+    /* one batch of 8 -> one empty->non-empty transition -> one signal */
+    CHECK(hs > 0 && hs <= total / 8 + 1);
+    printf("# echo: %llu packets, host signals per 1000 packets %.1f, guest signals per 1000 %.1f\n",
+           (unsigned long long)total, 1000.0 * (double)hs / (double)total,
+           1000.0 * (double)guest_sigs / (double)total);
+}
+
+/* No signal while the guest masks, none while the ring stays non-empty. */
+static void test_signal_rules(void)
+{
+    struct fg_chan ch;
+    bool sig;
+    open_dev(&ch, "qemu", VMBUS_HOST_DEV_ECHO, 2);
+    vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, 1, "abcdefgh", 8, &sig);
+    CHECK(sig);
+    fg_signal(ch.conn_id);
+    CHECK(fg_event(0, ch.relid));              /* empty -> non-empty */
+    vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, 2, "abcdefgh", 8, &sig);
+    fg_signal(ch.conn_id);
+    CHECK(!fg_event(0, ch.relid));             /* was not empty */
+    struct vmbus_ring_pkt pkt;
+    while (vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt) == 1)
+        ;
+    vmbus_ring_commit(&ch.in);
+    vmbus_ring_mask(&ch.in);
+    vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, 3, "abcdefgh", 8, &sig);
+    fg_signal(ch.conn_id);
+    CHECK(!fg_event(0, ch.relid));             /* masked */
+    CHECK(vmbus_ring_unmask(&ch.in));          /* but the data is there */
+}
+
+/* Inbound ring full: the host stops, and resumes when the guest makes room. */
+static void test_backpressure(void)
+{
+    struct fg_chan ch;
+    struct vmbus_ring_pkt pkt;
+    bool sig;
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_ECHO, 2);
+    unsigned sent = 0, got = 0;
+    memset(buf, 0x5a, 512);
+    for (int i = 0; i < 100; i++) {
+        if (vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, sent, buf, 512, &sig) != 0)
+            break;
+        sent++;
+        if (sig)
+            fg_signal(ch.conn_id);
+    }
+    CHECK(sent > 7);                           /* guest outbound filled too */
+    struct vmbus_host_stats st;
+    vmbus_host_get_stats(&st);
+    CHECK(st.host_ring_full > 0);
+    for (int round = 0; round < 100 && got < sent; round++) {
+        while (vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt) == 1) {
+            CHECK_EQ(pkt.desc.trans_id, got);
+            got++;
+        }
+        if (vmbus_ring_commit(&ch.in))
+            fg_signal(ch.conn_id);
+    }
+    CHECK_EQ(got, sent);
+}
+
+static uint32_t ic_read(struct fg_chan *ch, struct ic_msg_header *h, uint8_t *body,
+                        uint64_t *tid)
+{
+    struct vmbus_ring_pkt pkt;
+    if (vmbus_ring_read(&ch->in, buf, sizeof buf, &pkt) != 1)
+        return 0;
+    vmbus_ring_commit(&ch->in);
+    memcpy(h, buf + pkt.payload_off + 8, sizeof *h);
+    memcpy(body, buf + pkt.payload_off + 28, pkt.payload_len - 28);
+    *tid = pkt.desc.trans_id;
+    return pkt.payload_len;
+}
+
+/* Reply the way Linux does: in place, flags TRANSACTION|RESPONSE. */
+static void ic_reply(struct fg_chan *ch, struct ic_msg_header *h, const uint8_t *body,
+                     uint32_t blen, uint64_t tid)
+{
+    uint8_t out[512];
+    struct ic_pipe_header ph = { 0, (uint32_t)(sizeof *h + blen) };
+    h->icflags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
+    memcpy(out, &ph, 8);
+    memcpy(out + 8, h, sizeof *h);
+    memcpy(out + 28, body, blen);
+    bool sig;
+    vmbus_ring_send(&ch->out, VMBUS_PKT_DATA_INBAND, 0, tid, out, 28 + blen, &sig);
+    if (sig)
+        fg_signal(ch->conn_id);
+}
+
+static void negotiate(struct fg_chan *ch, struct ic_version fw, struct ic_version srv,
+                      unsigned *nfw, unsigned *nsrv)
+{
+    struct ic_msg_header h;
+    uint8_t body[256];
+    uint64_t tid;
+    CHECK(ic_read(ch, &h, body, &tid) > 0);
+    CHECK_EQ(h.icmsgtype, IC_MSGTYPE_NEGOTIATE);
+    CHECK_EQ(h.icflags, IC_FLAG_TRANSACTION | IC_FLAG_REQUEST);
+    struct ic_negotiate n;
+    memcpy(&n, body, 8);
+    *nfw = n.icframe_vercnt;
+    *nsrv = n.icmsg_vercnt;
+    n.icframe_vercnt = n.icmsg_vercnt = 1;
+    memcpy(body, &n, 8);
+    memcpy(body + 8, &fw, 4);
+    memcpy(body + 12, &srv, 4);
+    h.icmsgsize = 16;
+    h.status = IC_STATUS_OK;
+    ic_reply(ch, &h, body, 16, tid);
+}
+
+static void test_ic(void)
+{
+    struct fg_chan ch;
+    struct ic_msg_header h;
+    uint8_t body[256];
+    uint64_t tid;
+    unsigned nfw, nsrv;
+    struct vmbus_host_chan_info info;
+
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_HEARTBEAT, 2);
+    CHECK(fg_event(0, ch.relid));
+    negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 3, 0 }, &nfw, &nsrv);
+    CHECK_EQ(nfw, 2);
+    CHECK_EQ(nsrv, 2);
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK(info.ic_ready);
+    CHECK_EQ(info.ic_service.major, 3);
+    CHECK_EQ(vmbus_host_heartbeat_now(), 0);
+    CHECK(ic_read(&ch, &h, body, &tid) > 0);
+    CHECK_EQ(h.icmsgtype, IC_MSGTYPE_HEARTBEAT);
+    uint64_t seq;
+    memcpy(&seq, body, 8);
+    seq++;
+    memcpy(body, &seq, 8);
+    ic_reply(&ch, &h, body, 40, tid);
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.hb_ok, 1);
+    CHECK_EQ(info.hb_bad, 0);
+    /* periodic: 2 s of polls without a clock (10 ms each) */
+    for (int i = 0; i < 210; i++)
+        vmbus_host_poll();
+    CHECK(ic_read(&ch, &h, body, &tid) > 0);
+    CHECK_EQ(h.icmsgtype, IC_MSGTYPE_HEARTBEAT);
+    ic_reply(&ch, &h, body, 40, tid);         /* forgot the +1 */
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.hb_bad, 1);
+
+    /* shutdown */
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_SHUTDOWN, 2);
+    CHECK_EQ(vmbus_host_shutdown_request(0), -1);   /* not negotiated yet */
+    negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 3, 2 }, &nfw, &nsrv);
+    CHECK_EQ(nsrv, 4);
+    CHECK_EQ(vmbus_host_shutdown_request(IC_SHUTDOWN_FLAG_REBOOT), 0);
+    CHECK(ic_read(&ch, &h, body, &tid) > 0);
+    CHECK_EQ(h.icmsgtype, IC_MSGTYPE_SHUTDOWN);
+    uint32_t flags;
+    memcpy(&flags, body + 8, 4);
+    CHECK_EQ(flags, IC_SHUTDOWN_FLAG_REBOOT);
+    h.status = IC_STATUS_OK;
+    ic_reply(&ch, &h, body, h.icmsgsize, tid);
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.shutdown_replies, 1);
+
+    /* timesync 4.0: a SYNC sample right after negotiation */
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_TIMESYNC, 2);
+    negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 4, 0 }, &nfw, &nsrv);
+    CHECK(ic_read(&ch, &h, body, &tid) > 0);
+    CHECK_EQ(h.icmsgtype, IC_MSGTYPE_TIMESYNC);
+    struct ic_timesync_ref_msg t;
+    memcpy(&t, body, sizeof t);
+    CHECK_EQ(t.flags, IC_TIMESYNC_FLAG_SYNC);
+    CHECK(t.parenttime > IC_TIMESYNC_UNIX_EPOCH_100NS);
+    ic_reply(&ch, &h, body, sizeof t, tid);
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.timesync_echoed, 1);
+
+    /* a guest choosing a version we never offered is not "ready" */
+    open_dev(&ch, "hyperv", VMBUS_HOST_DEV_HEARTBEAT, 2);
+    negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 9, 9 }, &nfw, &nsrv);
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK(!info.ic_ready);
+}
+
+int main(void)
+{
+    RUN_TEST(test_echo);
+    RUN_TEST(test_signal_rules);
+    RUN_TEST(test_backpressure);
+    RUN_TEST(test_ic);
+    CHECK_MAIN_END();
+}
