@@ -39,8 +39,11 @@ static void irq_restore(unsigned long f)
 
 static void report(const char *what, uint32_t conn_id, uint16_t st)
 {
-    /* Running out of buffers is flow control, not an error. */
-    if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+    /* Running out of buffers is flow control, not an error; an unknown
+     * connection id is how VMBus learns which id the host listens on (a
+     * 5.x contact on id 4 to a host that only has id 1). The caller reports
+     * what it could not recover from. */
+    if (st == HV_STATUS_INSUFFICIENT_BUFFERS || st == HV_STATUS_INVALID_CONNECTION_ID)
         tracef(TRACE_HV, "hv", "guest: %s on connection %u -> %s", what, conn_id,
                hv_status_name(st));
     else if (st != HV_STATUS_SUCCESS)
