@@ -1,6 +1,7 @@
 # sinter: build the EFI kernel, its host tests and fuzzers, and run them.
 #   make          build build/sinter.efi and the ESP tree
-#   make run      boot in QEMU (CMDLINE=, SMP=, MEM=, CPU=, MACHINE=, TIMEOUT=, GDB=1)
+#   make run      boot in QEMU (CMDLINE=, SMP=, MEM=, CPU=, MACHINE=, TIMEOUT=, GDB=1, DISK=)
+#   make image    GPT disk image + VHDX for Hyper-V Gen2 (IMAGE_CMDLINE=)
 #   make test     host tests, fuzz smoke, in-kernel suites on several machine shapes
 #   make bench    benchmarks (ratios measured side by side)
 SHELL := /bin/bash
@@ -34,7 +35,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
 
 QEMU_RUN := scripts/qemu-run.sh
 
-.PHONY: all deps run test test-host test-kernel fuzz bench clean gdb distclean
+.PHONY: all deps run image test test-host test-kernel fuzz bench clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
 deps: $(BUILD)/.deps
@@ -99,6 +100,12 @@ $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/sinter.efi
 
 run: all
 	@bash $(QEMU_RUN)
+
+# A GPT disk (raw and VHDX) for a Hyper-V Generation 2 VM; see
+# scripts/hyperv/new-sinter-vm.ps1. IMAGE_CMDLINE goes into CMDLINE.TXT.
+IMAGE_CMDLINE ?=
+image: all
+	@bash scripts/mkimage.sh $(BUILD)/sinter.efi $(BUILD)/sinter.img "$(IMAGE_CMDLINE)"
 
 gdb:
 	@echo "make run GDB=1, then: gdb -x scripts/gdbinit"

@@ -8,6 +8,8 @@
 #   LOG      serial log file (default build/serial.log)
 #   GDB=1    wait for gdb on :1234 (QEMU -s -S)
 #   ACCEL    tcg (default) or kvm (only if it demonstrably works)
+#   DISK     boot this disk image (raw .img or .vhdx from `make image`)
+#            instead of a fresh ESP; CMDLINE is then whatever the image holds
 #   DISPLAY_MODE  none (default) or gtk/sdl to see the framebuffer console
 # Exit status: the guest's (isa-debug-exit value), 124 on timeout, 125 if
 # QEMU ended without a status (reset, triple fault, crash).
@@ -31,14 +33,22 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/sinter-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp "$OVMF_VARS" "$work/vars.fd"
-# A small FAT ESP image made fresh per run so parallel runs never share it.
-esp=$work/esp.img
-truncate -s 8M "$esp"
-mformat -i "$esp" -F -v SINTER :: >/dev/null 2>&1 || mformat -i "$esp" :: >/dev/null
-mmd -i "$esp" ::/EFI ::/EFI/BOOT
-mcopy -i "$esp" "$EFI" ::/EFI/BOOT/BOOTX64.EFI
-printf '%s' "$CMDLINE" > "$work/cmdline.txt"
-mcopy -i "$esp" "$work/cmdline.txt" ::/EFI/BOOT/CMDLINE.TXT
+if [ -n "${DISK:-}" ]; then
+    case $DISK in *.vhdx) fmt=vhdx ;; *) fmt=raw ;; esac
+    # A copy, so the guest never changes the image it was given.
+    cp "$DISK" "$work/disk"
+    disk_arg="format=$fmt,file=$work/disk"
+else
+    # A small FAT ESP image made fresh per run so parallel runs never share it.
+    esp=$work/esp.img
+    truncate -s 8M "$esp"
+    mformat -i "$esp" :: >/dev/null
+    mmd -i "$esp" ::/EFI ::/EFI/BOOT
+    mcopy -i "$esp" "$EFI" ::/EFI/BOOT/BOOTX64.EFI
+    printf '%s' "$CMDLINE" > "$work/cmdline.txt"
+    mcopy -i "$esp" "$work/cmdline.txt" ::/EFI/BOOT/CMDLINE.TXT
+    disk_arg="format=raw,file=$esp"
+fi
 
 mkdir -p "$(dirname "$LOG")"
 : > "$LOG"
@@ -46,7 +56,7 @@ args=(
     -machine "$MACHINE" -cpu "$CPU" -smp "$SMP" -m "$MEM" -accel "$ACCEL"
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE"
     -drive if=pflash,format=raw,unit=1,file="$work/vars.fd"
-    -drive format=raw,file="$esp"
+    -drive "$disk_arg"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -chardev stdio,id=ser0,logfile="$LOG",signal=off
     -serial chardev:ser0

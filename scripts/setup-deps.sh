@@ -4,9 +4,9 @@
 # Debian 12 (bookworm's QEMU 7.2 emulates no x2APIC under TCG).
 set -euo pipefail
 
-pkgs=(gnu-efi nasm ovmf mtools dosfstools newlib-source console-setup-linux clang libclang-rt-14-dev binutils python3)
+pkgs=(gnu-efi nasm ovmf mtools dosfstools fdisk newlib-source console-setup-linux clang libclang-rt-14-dev binutils)
 need=()
-for p in "${pkgs[@]}" qemu-system-x86; do
+for p in "${pkgs[@]}" qemu-system-x86 qemu-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 
@@ -35,7 +35,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "sinter: run as root (or with sudo):" >&2
     if [ $want_backports -eq 1 ]; then
         echo "  echo 'deb $(mirror_uri) bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list" >&2
-        echo "  apt-get update && apt-get install -y -t bookworm-backports qemu-system-x86" >&2
+        echo "  apt-get update && apt-get install -y -t bookworm-backports qemu-system-x86 qemu-utils" >&2
     fi
     echo "  apt-get update && apt-get install -y ${need[*]}" >&2
     exit 1
@@ -50,6 +50,10 @@ fi
 echo "sinter: installing build dependencies: ${need[*]}"
 apt-get update -q
 if [ $want_backports -eq 1 ]; then
-    apt-get install -y -q -t bookworm-backports qemu-system-x86
+    apt-get install -y -q -t bookworm-backports qemu-system-x86 qemu-utils
 fi
-apt-get install -y -q --no-install-recommends "${need[@]/qemu-system-x86/}"
+rest=()
+for p in "${need[@]}"; do
+    case $p in qemu-system-x86|qemu-utils) [ $want_backports -eq 1 ] || rest+=("$p") ;; *) rest+=("$p") ;; esac
+done
+[ ${#rest[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${rest[@]}"

@@ -84,6 +84,16 @@ scenario_hv_sim_trace() {
         has "$n" "^sinter: boot ok .* hv=model" && rc_is "$n" 0'
 }
 
+# The Hyper-V disk image (GPT + ESP, raw and VHDX) boots under OVMF.
+scenario_disk_image() {
+    local n=$1
+    local img=$RESULTS/$n.img
+    bash scripts/mkimage.sh build/sinter.efi "$img" "exit=1" > /dev/null
+    boot "$n" 120 DISK="${img%.img}.vhdx"
+    check "$n" "VHDX disk image with a GPT ESP boots to the summary line" eval '
+        has "$n" "command line \(cmdline.txt\): \"exit=1\"" && has "$n" "^sinter: boot ok" && rc_is "$n" 0'
+}
+
 QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
-           scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace"
+           scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image"
