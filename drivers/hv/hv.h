@@ -22,6 +22,9 @@ struct hv_boot_params {
     /* A free IDT vector (0x30..0xef) whose handler calls hv_synic_isr and
      * then EOIs the local APIC; -1 if none. */
     int (*alloc_vector)(void);
+    /* Another free vector, for direct-mode synthetic timer 0: its handler
+     * calls hv_stimer_isr and then EOIs. NULL or -1: message mode only. */
+    int (*alloc_stimer_vector)(void);
     /* A zeroed, 4 KiB-aligned page, identity mapped (phys == virt). Under the
      * model the hypercall page is one of these and must be executable. */
     void *(*alloc_page)(void);
@@ -94,6 +97,30 @@ uint64_t hv_apic_hz(void);
 /* Reference time from the TSC page given a TSC reading; falls back to the
  * TIME_REF_COUNT MSR. Returns false if neither is available. */
 bool hv_ref_time(uint64_t (*rdtsc)(void), uint64_t *time_100ns);
+
+/* Synthetic timer 0 as a clock-event source (hv_stimer.c; TLFS "Timers").
+ * Direct mode (the timer raises its own vector) when CPUID offers it and a
+ * vector is free, else message mode (HVMSG_TIMER_EXPIRED on the VMBus SINT,
+ * as Linux uses VMBUS_MESSAGE_SINT). Callbacks run in interrupt context on
+ * the CPU that armed the timer; arm/stop act on the calling CPU's timer. */
+enum hv_stimer_mode { HV_STIMER_NONE, HV_STIMER_MESSAGE, HV_STIMER_DIRECT };
+typedef void (*hv_stimer_fn)(void *ctx);
+int hv_stimer_init(void);                 /* 0, or -1 when not offered */
+enum hv_stimer_mode hv_stimer_mode(void);
+const char *hv_stimer_mode_name(enum hv_stimer_mode mode);
+/* Test hook: switch modes (stops the timer). -1 if the mode is unavailable. */
+int hv_stimer_set_mode(enum hv_stimer_mode mode);
+/* Fire once, no earlier than ns from now (rounded up to 100 ns units). */
+int hv_stimer_arm_oneshot(uint64_t ns, hv_stimer_fn fn, void *ctx);
+/* Fire every period_ns (>= 100 ns) until stopped. */
+int hv_stimer_arm_periodic(uint64_t period_ns, hv_stimer_fn fn, void *ctx);
+void hv_stimer_stop(void);
+/* The direct-mode vector's handler. */
+void hv_stimer_isr(void);
+/* fired: callbacks run; stale: expirations ignored (timer stopped or
+ * re-armed since, or one-shot interrupt before its deadline). */
+struct hv_stimer_stats { uint64_t fired, stale; };
+void hv_stimer_get_stats(unsigned cpu, struct hv_stimer_stats *out);
 
 /* Guest OS ID we report (TLFS open-source encoding). No OS type is
  * allocated to sinter, so the type field is 0; version 0.1, build 0. */

@@ -4,8 +4,18 @@
 #include "drivers/hv/hv.h"
 #include "drivers/hv/hv_detect.h"
 
+/* Timer 0 of one CPU, as last programmed by hv_stimer.c. */
+struct hv_stimer_cpu {
+    hv_stimer_fn fn;
+    void *ctx;
+    bool armed, periodic;
+    uint64_t deadline;          /* one-shot: COUNT, absolute reference time */
+    struct hv_stimer_stats stats;
+};
+
 struct hv_cpu {
     bool synic_up;
+    struct hv_stimer_cpu stimer;
     uint32_t vp_index;
     struct hv_message_page *simp;
     struct hv_synic_event_flags_page *siefp;
@@ -24,6 +34,8 @@ struct hv_state {
     struct hv_cpu cpu[HV_MAX_CPUS];
     uint64_t tsc_hz, apic_hz;
     struct hv_ref_tsc_page *tsc_page;
+    enum hv_stimer_mode stimer_mode;
+    uint8_t stimer_vector;      /* direct mode; 0 = none allocated */
 };
 
 extern struct hv_state hv;

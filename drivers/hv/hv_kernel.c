@@ -10,6 +10,7 @@
 #include "kernel/pmm.h"
 #include "kernel/percpu.h"
 #include "kernel/clock.h"
+#include "kernel/timer.h"
 #include "kernel/log.h"
 
 /* Provided by the kernel core (arch/x86_64/msr.h): 0, or -1 after a #GP. */
@@ -96,6 +97,25 @@ static int kernel_alloc_vector(void)
     return v;
 }
 
+static void stimer_irq(void *ctx, struct trap_frame *f)
+{
+    (void)ctx;
+    (void)f;
+    hv_stimer_isr();   /* irq_dispatch EOIs afterwards */
+}
+
+/* The clock-event vector in the top class below the fixed vectors, as Linux
+ * puts HYPERV_STIMER0_VECTOR next to its other system vectors. */
+static int kernel_alloc_stimer_vector(void)
+{
+    int v = irq_alloc_vector(0xe);
+    if (v < 0)
+        v = irq_alloc_vector(0);
+    if (v >= 0)
+        irq_register((unsigned)v, stimer_irq, NULL, 0);
+    return v;
+}
+
 static void *kernel_alloc_page(void)
 {
     return (void *)(uintptr_t)pmm_alloc(1);
@@ -137,6 +157,15 @@ static void *model_gpa_to_ptr(uint64_t gpa, size_t len)
 static uint32_t model_current_vp(void) { return this_cpu()->index; }
 static uint64_t model_ref_time(void) { return clock_ns() / 100; }
 
+/* The model's synthetic timers advance on the kernel tick (interrupt
+ * context, interrupts off, which the model's lock needs): resolution one
+ * tick. */
+static void model_tick(void)
+{
+    if (hv_backend() == HV_BACKEND_MODEL)
+        hvsim_poll_timers();
+}
+
 /* int $0xf3 from the hypercall page: the model's "VM exit". */
 static void model_trap(void *ctx, struct trap_frame *f)
 {
@@ -162,6 +191,7 @@ int hv_kernel_setup(const char *option, unsigned nr_cpus)
         .nr_cpus = nr_cpus,
         .cpuid = kernel_cpuid,
         .alloc_vector = kernel_alloc_vector,
+        .alloc_stimer_vector = kernel_alloc_stimer_vector,
         .alloc_page = kernel_alloc_page,
         .map_executable = kernel_map_executable,
         .this_cpu = kernel_this_cpu,
@@ -173,5 +203,10 @@ int hv_kernel_setup(const char *option, unsigned nr_cpus)
         return -1;
     if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && hv_tsc_hz())
         clock_set_tsc_hz(hv_tsc_hz(), "hyper-v frequency MSR");
-    return hv_synic_init_cpu(this_cpu()->index);
+    if (hv_backend() == HV_BACKEND_MODEL && timer_add_tick_callback(model_tick) != 0)
+        log_warn("hv", "no tick callback slot: the model's synthetic timers will not run");
+    int r = hv_synic_init_cpu(this_cpu()->index);
+    if (hv_platform_info()->has_stimer)
+        hv_stimer_init();   /* after the SynIC: message mode needs SINT2 */
+    return r;
 }

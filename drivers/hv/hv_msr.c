@@ -18,6 +18,8 @@ const char *hv_msr_name(uint32_t msr)
     case HV_X64_MSR_SIMP:           return "SIMP";
     case HV_X64_MSR_EOM:            return "EOM";
     case HV_X64_MSR_SINT0 + 2:      return "SINT2";
+    case HV_X64_MSR_STIMER0_CONFIG: return "STIMER0_CONFIG";
+    case HV_X64_MSR_STIMER0_COUNT:  return "STIMER0_COUNT";
     default:                        return "synthetic MSR";
     }
 }

@@ -1,6 +1,6 @@
 /* Timekeeping offered by Hyper-V (TLFS "Timers"): TSC and APIC frequencies
- * from the frequency MSRs, and the reference TSC page. Synthetic timers are
- * not done yet (see docs/hyperv-model.md). */
+ * from the frequency MSRs, and the reference TSC page. Synthetic timer 0 is
+ * in hv_stimer.c. */
 #include <stdatomic.h>
 #include "drivers/hv/hv_internal.h"
 #include "kernel/log.h"

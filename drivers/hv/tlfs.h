@@ -96,13 +96,21 @@
 #define HV_SYNIC_SINT_COUNT         16u
 #define HV_VMBUS_MESSAGE_SINT       2u
 
-/* STIMER config (TLFS "Timers"; Linux union hv_stimer_config) */
+/* STIMER config (TLFS "Timers": synthetic timer configuration register;
+ * Linux union hv_stimer_config). Bits 15:13 and 63:20 are RsvdZ. */
+#define HV_STIMER_COUNT             4u   /* timers per VP */
 #define HV_STIMER_ENABLE            (1ull << 0)
 #define HV_STIMER_PERIODIC          (1ull << 1)
+#define HV_STIMER_LAZY              (1ull << 2)
 #define HV_STIMER_AUTO_ENABLE       (1ull << 3)
 #define HV_STIMER_VECTOR_SHIFT      4
+#define HV_STIMER_VECTOR_MASK       (0xffull << 4)   /* ApicVector, direct mode */
 #define HV_STIMER_DIRECT_MODE       (1ull << 12)
 #define HV_STIMER_SINT_SHIFT        16
+#define HV_STIMER_SINT_MASK         (0xfull << 16)
+#define HV_STIMER_RSVDZ_MASK        ((0x7ull << 13) | (~0ull << 20))
+#define HV_STIMER_VECTOR(cfg)       ((uint8_t)((cfg) >> HV_STIMER_VECTOR_SHIFT))
+#define HV_STIMER_SINT(cfg)         ((uint32_t)((cfg) >> HV_STIMER_SINT_SHIFT) & 0xfu)
 
 /* Guest OS ID, open-source encoding (TLFS "Reporting the guest OS
  * identity"): bit 63 open source, 62:56 OS type, 55:48 OS id,

@@ -1,5 +1,6 @@
 /* hvsim: a model of the Hyper-V hypervisor's side of the TLFS interface
- * (synthetic MSRs, hypercalls, SynIC message and event delivery). It is
+ * (synthetic MSRs, hypercalls, SynIC message and event delivery, synthetic
+ * timers). It is
  * hardware-free: everything it needs from the machine goes through
  * struct hvsim_platform, so the same sources run in the kernel (hv=sim) and
  * in host tests. docs/hyperv-model.md lists what is and is not modelled. */
@@ -27,7 +28,8 @@ struct hvsim_platform {
     void *(*gpa_to_ptr)(uint64_t gpa, size_t len);
     /* VP index of the CPU executing the hypercall trap / MSR access. */
     uint32_t (*current_vp)(void);
-    /* Partition reference time in 100 ns units (TIME_REF_COUNT); may be NULL. */
+    /* Partition reference time in 100 ns units (TIME_REF_COUNT); may be NULL
+     * (then neither TIME_REF_COUNT nor synthetic timers are offered). */
     uint64_t (*ref_time_100ns)(void);
     uint64_t tsc_hz, apic_hz;  /* what the frequency MSRs report; 0 = not offered */
 };
@@ -83,9 +85,17 @@ int hvsim_register_event_handler(uint32_t conn_id, uint16_t flag_count,
                                  hvsim_event_handler fn, void *ctx);
 void hvsim_unregister_connection(uint32_t conn_id);
 
-/* Counters for tests and the boot summary. */
+/* Synthetic timers: fire every armed STIMER whose due time has passed
+ * (direct mode: raise its vector; message mode: queue HVMSG_TIMER_EXPIRED
+ * on its SINT). The model's timer resolution is the interval between calls;
+ * the kernel calls this from its tick, in interrupt context. */
+void hvsim_poll_timers(void);
+
+/* Counters for tests and the boot summary. timer_coalesced: expirations
+ * folded into a message still queued (or lost for want of a buffer). */
 struct hvsim_stats {
     uint64_t posted, delivered, queued_busy, eom, injections, hypercalls;
+    uint64_t timer_expired, timer_coalesced;
 };
 void hvsim_get_stats(struct hvsim_stats *out);
 /* Messages waiting in the model for (vp, sint). */

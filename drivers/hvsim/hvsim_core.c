@@ -39,6 +39,9 @@ void hvsim_default_config(struct hvsim_config *cfg, uint32_t nr_vps)
                    HV_ACCESS_FREQUENCY_MSRS;
     cfg->priv_hi = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
     cfg->features_edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE;
+    /* Synthetic timers, with direct mode (hvsim_stimer.c). */
+    cfg->priv_lo |= HV_MSR_SYNTIMER_AVAILABLE;
+    cfg->features_edx |= HV_STIMER_DIRECT_MODE_AVAILABLE;
     /* Like a current Hyper-V host: ask guests not to use AutoEOI. */
     cfg->recommendations = HV_DEPRECATING_AEOI_RECOMMENDED;
 }
@@ -54,13 +57,16 @@ int hvsim_init(const struct hvsim_platform *p, const struct hvsim_config *cfg)
     hvsim.cfg = *cfg;
     if (!p->tsc_hz || !p->apic_hz)
         hvsim.cfg.priv_lo &= ~HV_ACCESS_FREQUENCY_MSRS;
-    if (!p->ref_time_100ns)
-        hvsim.cfg.priv_lo &= ~HV_MSR_TIME_REF_COUNT_AVAILABLE;
+    if (!p->ref_time_100ns) {   /* timers count reference time: no clock, no timers */
+        hvsim.cfg.priv_lo &= ~(HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNTIMER_AVAILABLE);
+        hvsim.cfg.features_edx &= ~HV_STIMER_DIRECT_MODE_AVAILABLE;
+    }
     for (uint32_t v = 0; v < HVSIM_MAX_VPS; v++) {
         for (uint32_t s = 0; s < HV_SYNIC_SINT_COUNT; s++) {
             hvsim.vp[v].sint[s] = HV_SINT_RESET_VALUE;
             hvsim.vp[v].q[s].head = hvsim.vp[v].q[s].tail = HVSIM_NIL;
         }
+        hvsim_stimer_reset(v);
     }
     for (uint16_t i = 0; i < HVSIM_MSG_POOL; i++)
         hvsim.pool[i].next = (uint16_t)(i + 1u < HVSIM_MSG_POOL ? i + 1u : HVSIM_NIL);
@@ -137,6 +143,8 @@ const char *hvsim_msr_name(uint32_t msr)
     default:
         if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + 16)
             return "SINTn";
+        if (hvsim_stimer_msr(msr))
+            return (msr - HV_X64_MSR_STIMER0_CONFIG) % 2 ? "STIMERn_COUNT" : "STIMERn_CONFIG";
         return "MSR";
     }
 }

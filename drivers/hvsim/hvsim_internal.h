@@ -18,10 +18,20 @@ struct hvsim_queue {      /* FIFO of pool indices */
     uint16_t head, tail, count;
 };
 
+/* One synthetic timer (TLFS "Timers"). due = 0: not armed. msg is the pool
+ * entry of its expiration message while that waits in a SINT queue
+ * (HVSIM_NIL when none): at most one undelivered message per timer. */
+struct hvsim_stimer {
+    uint64_t config, count, due;
+    uint16_t msg;
+    uint8_t msg_sint;
+};
+
 struct hvsim_vp {
     uint64_t scontrol, simp, siefp;
     uint64_t sint[HV_SYNIC_SINT_COUNT];
     struct hvsim_queue q[HV_SYNIC_SINT_COUNT];
+    struct hvsim_stimer stimer[HV_STIMER_COUNT];
 };
 
 enum hvsim_conn_kind { HVSIM_CONN_FREE, HVSIM_CONN_MESSAGE, HVSIM_CONN_EVENT };
@@ -35,10 +45,11 @@ struct hvsim_conn {
     void *ctx;
 };
 
-/* Interrupts decided under the lock, raised after it is dropped. */
+/* Interrupts decided under the lock, raised after it is dropped. Room for
+ * every SINT plus every direct-mode timer of one VP. */
 struct hvsim_inj {
     unsigned n;
-    struct { uint32_t vp; uint8_t vector; } e[HV_SYNIC_SINT_COUNT + 1];
+    struct { uint32_t vp; uint8_t vector; } e[HV_SYNIC_SINT_COUNT + HV_STIMER_COUNT + 1];
 };
 
 struct hvsim_state {
@@ -65,6 +76,19 @@ void hvsim_deliver_locked(uint32_t vp, uint32_t sint, struct hvsim_inj *inj);
 bool hvsim_synic_msr(uint32_t msr);
 int hvsim_synic_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val);
 int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj *inj);
+
+uint16_t hvsim_post_locked(uint32_t vp, uint32_t sint, const struct hv_message *m,
+                           uint16_t *pool_index, struct hvsim_inj *inj);
+void hvsim_unqueue_locked(uint32_t vp, uint32_t sint, uint16_t pool_index);
+void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj);
+
+/* hvsim_stimer.c */
+bool hvsim_stimer_msr(uint32_t msr);
+int hvsim_stimer_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val);
+int hvsim_stimer_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj *inj);
+void hvsim_stimer_reset(uint32_t vp);
+/* A queued message leaves its queue for the slot: release the timer's hold. */
+void hvsim_stimer_delivering_locked(uint32_t vp, struct hv_message *m, uint16_t pool_index);
 
 /* hvsim_core.c */
 const char *hvsim_msr_name(uint32_t msr);

@@ -1,5 +1,6 @@
 /* Partition-wide synthetic MSRs (TLFS "Hypercall interface", "Timers") and
- * the MSR dispatch. Per-VP SynIC MSRs live in hvsim_synic.c. */
+ * the MSR dispatch. Per-VP SynIC MSRs live in hvsim_synic.c, synthetic
+ * timers in hvsim_stimer.c. */
 #include <string.h>
 #include "drivers/hvsim/hvsim_internal.h"
 #include "kernel/log.h"
@@ -119,6 +120,8 @@ static int rdmsr_locked(uint32_t vp, uint32_t msr, uint64_t *val)
     default:
         if (hvsim_synic_msr(msr))
             return hvsim_synic_rdmsr(vp, msr, val);
+        if (hvsim_stimer_msr(msr))
+            return hvsim_stimer_rdmsr(vp, msr, val);
         return HVSIM_GP; /* not modelled: #GP like an absent MSR */
     }
 }
@@ -144,6 +147,8 @@ static int wrmsr_locked(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_in
     default:
         if (hvsim_synic_msr(msr))
             return hvsim_synic_wrmsr(vp, msr, val, inj);
+        if (hvsim_stimer_msr(msr))
+            return hvsim_stimer_wrmsr(vp, msr, val, inj);
         return HVSIM_GP;
     }
 }

@@ -73,18 +73,25 @@ static struct hv_message *slot_of(uint32_t vp, uint32_t sint)
     return page ? &page->sint_message[sint] : NULL;
 }
 
+void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj)
+{
+    for (unsigned i = 0; i < inj->n; i++)
+        if (inj->e[i].vp == vp && inj->e[i].vector == vector)
+            return;                 /* one edge per vector is enough */
+    if (inj->n == sizeof inj->e / sizeof inj->e[0])
+        return;                     /* cannot happen: sized for one VP's sources */
+    inj->e[inj->n].vp = vp;
+    inj->e[inj->n].vector = vector;
+    inj->n++;
+    hvsim.stats.injections++;
+}
+
 static void raise_sint(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
 {
     uint64_t reg = hvsim.vp[vp].sint[sint];
     if (reg & HV_SINT_POLLING)      /* acts unmasked, but no interrupt */
         return;
-    for (unsigned i = 0; i < inj->n; i++)
-        if (inj->e[i].vp == vp && inj->e[i].vector == (uint8_t)reg)
-            return;                 /* one edge per vector is enough */
-    inj->e[inj->n].vp = vp;
-    inj->e[inj->n].vector = (uint8_t)(reg & HV_SINT_VECTOR_MASK);
-    inj->n++;
-    hvsim.stats.injections++;
+    hvsim_raise_locked(vp, (uint8_t)(reg & HV_SINT_VECTOR_MASK), inj);
 }
 
 /* Move the oldest queued message for (vp, sint) into its slot if the slot is
@@ -113,6 +120,8 @@ void hvsim_deliver_locked(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
     }
     uint16_t i = q_pop(q);
     struct hv_message *m = &hvsim.pool[i].msg;
+    if (m->header.message_type == HVMSG_TIMER_EXPIRED)
+        hvsim_stimer_delivering_locked(vp, m, i);
     if (q->count > 0)
         m->header.message_flags |= HV_MESSAGE_FLAG_PENDING;
     /* Everything but the type first; the type, stored last with release,
@@ -135,46 +144,80 @@ void hvsim_rescan_vp_locked(uint32_t vp, struct hvsim_inj *inj)
         hvsim_deliver_locked(vp, s, inj);
 }
 
+/* Queue a copy of *m and try to deliver it. *pool_index is the pool entry
+ * while the copy waits in the queue, HVSIM_NIL once it is in the slot. */
+uint16_t hvsim_post_locked(uint32_t vp, uint32_t sint, const struct hv_message *m,
+                           uint16_t *pool_index, struct hvsim_inj *inj)
+{
+    struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
+    /* Any post is a delivery attempt: a slot the guest emptied without EOM
+     * is refilled here even when the queue is full. */
+    hvsim_deliver_locked(vp, sint, inj);
+    uint16_t i = q->count < HVSIM_SINT_QUEUE_DEPTH ? pool_get() : HVSIM_NIL;
+    *pool_index = HVSIM_NIL;
+    if (i == HVSIM_NIL) {
+        tracef(TRACE_HV, "hvsim", "host: post type 0x%x to SINT%u of VP%u: no buffers",
+               m->header.message_type, sint, vp);
+        return HV_STATUS_INSUFFICIENT_BUFFERS;
+    }
+    hvsim.pool[i].msg = *m;
+    q_push(q, i);
+    hvsim.stats.posted++;
+    hvsim_deliver_locked(vp, sint, inj);
+    bool queued = q->count > 0; /* ours is the tail: still there = queued */
+    if (queued) {
+        hvsim.stats.queued_busy++;
+        *pool_index = i;
+    }
+    tracef(TRACE_HV, "hvsim", "host: post message type 0x%x to SINT%u of VP%u%s",
+           m->header.message_type, sint, vp,
+           queued ? " (slot busy or SINT masked, queued)" : "");
+    return HV_STATUS_SUCCESS;
+}
+
+/* Take a still-queued message back out (a timer reprogrammed meanwhile). */
+void hvsim_unqueue_locked(uint32_t vp, uint32_t sint, uint16_t pool_index)
+{
+    struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
+    uint16_t prev = HVSIM_NIL;
+    for (uint16_t i = q->head; q->count && i != HVSIM_NIL; prev = i, i = hvsim.pool[i].next) {
+        if (i != pool_index)
+            continue;
+        if (prev == HVSIM_NIL)
+            q->head = hvsim.pool[i].next;
+        else
+            hvsim.pool[prev].next = hvsim.pool[i].next;
+        if (q->tail == i)
+            q->tail = prev;
+        if (--q->count == 0)
+            q->head = q->tail = HVSIM_NIL;
+        pool_put(i);
+        return;
+    }
+}
+
 uint16_t hvsim_post_to_guest(uint32_t vp, uint32_t sint, uint32_t type,
                              const void *payload, uint32_t len)
 {
     struct hvsim_inj inj = { 0 };
+    struct hv_message m;
+    uint16_t idx;
     if (vp >= hvsim.cfg.nr_vps)
         return HV_STATUS_INVALID_VP_INDEX;
     if (sint >= HV_SYNIC_SINT_COUNT || type == HVMSG_NONE ||
         len > HV_MESSAGE_PAYLOAD_BYTES || (len && !payload))
         return HV_STATUS_INVALID_PARAMETER;
 
-    hvsim_lock();
-    struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
-    /* Any post is a delivery attempt: a slot the guest emptied without EOM
-     * is refilled here even when the queue is full. */
-    hvsim_deliver_locked(vp, sint, &inj);
-    uint16_t i = q->count < HVSIM_SINT_QUEUE_DEPTH ? pool_get() : HVSIM_NIL;
-    if (i == HVSIM_NIL) {
-        hvsim_unlock();
-        hvsim_inj_flush(&inj);
-        tracef(TRACE_HV, "hvsim", "host: post type 0x%x to SINT%u of VP%u: no buffers",
-               type, sint, vp);
-        return HV_STATUS_INSUFFICIENT_BUFFERS;
-    }
-    struct hv_message *m = &hvsim.pool[i].msg;
-    memset(m, 0, sizeof *m);
-    m->header.message_type = type;
-    m->header.payload_size = (uint8_t)len;
+    memset(&m, 0, sizeof m);
+    m.header.message_type = type;
+    m.header.payload_size = (uint8_t)len;
     if (len)
-        memcpy(m->payload, payload, len);
-    q_push(q, i);
-    hvsim.stats.posted++;
-    hvsim_deliver_locked(vp, sint, &inj);
-    bool queued = q->count > 0; /* ours is the tail: still there = queued */
-    if (queued)
-        hvsim.stats.queued_busy++;
-    tracef(TRACE_HV, "hvsim", "host: post message type 0x%x to SINT%u of VP%u%s",
-           type, sint, vp, queued ? " (slot busy or SINT masked, queued)" : "");
+        memcpy(m.payload, payload, len);
+    hvsim_lock();
+    uint16_t st = hvsim_post_locked(vp, sint, &m, &idx, &inj);
     hvsim_unlock();
     hvsim_inj_flush(&inj);
-    return HV_STATUS_SUCCESS;
+    return st;
 }
 
 uint16_t hvsim_signal_guest_event(uint32_t vp, uint32_t sint, uint32_t bit)
