@@ -1,0 +1,60 @@
+/* Small helpers shared by the benchmark programs in tests/bench: a
+ * monotonic clock, a median, and sinks that keep the compiler from deleting
+ * work whose result nobody reads. Benchmarks report ratios of variants
+ * measured side by side in one run, never absolute pass/fail times. */
+#ifndef SINTER_TESTS_BENCH_H
+#define SINTER_TESTS_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Reps per measurement; the median is reported. */
+#define BENCH_REPS 21
+
+static inline uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The compiler may not move memory accesses across this, nor assume memory
+ * it could not see is unchanged. */
+#define bench_barrier() __asm__ __volatile__("" ::: "memory")
+
+/* Results are folded in here so that no computation is dead. */
+static volatile uint64_t bench_sink;
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[0..n) (sorts v). */
+static inline double bench_median(double *v, unsigned n)
+{
+    qsort(v, n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Deterministic PRNG (xorshift64*): the same event pattern every run. */
+static inline uint64_t bench_rand(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+#define BENCH_FAIL(...) do { \
+        fprintf(stderr, "bench: " __VA_ARGS__); \
+        fputc('\n', stderr); \
+        exit(1); \
+    } while (0)
+
+#endif

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# make bench: build the host benchmarks from the real drivers/vmbus sources
+# (-O2, no sanitizers), run them, print one table per benchmark and a
+# summary. Speed and memory targets are ratios of variants measured side by
+# side in one run, never timed pass/fail tests; a bench fails only when a
+# correctness check inside it fails (lost event, lost wake-up, bad packet).
+#   BENCH_CALLGRIND=0   skip the callgrind instruction counts
+#   HOST_CC=clang       another compiler
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${1:-build}
+OUT=$BUILD/bench
+CC=${HOST_CC:-gcc}
+CFLAGS=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -DSINTER_HOST)
+mkdir -p "$OUT"
+OUT_ABS=$(cd "$OUT" && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+build() {  # name sources...
+    local name=$1; shift
+    if ! "$CC" "${CFLAGS[@]}" "$@" tests/host/host_log.c -o "$OUT/$name" 2> "$TMP/$name.cc"; then
+        cat "$TMP/$name.cc"
+        echo "bench: building $name failed"
+        exit 1
+    fi
+}
+echo "== building benchmarks ($CC -O2) into $OUT"
+build sief_bench tests/bench/sief_bench.c tests/host/vmbus_fakehost.c drivers/vmbus/*.c
+build ring_bench tests/bench/ring_bench.c drivers/vmbus/vmbus_ring.c
+build signal_bench tests/bench/signal_bench.c drivers/vmbus/vmbus_ring.c
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo "(host benchmarks on a shared machine: compare the ratios, not the absolute ns)"
+status=0
+start=$(date +%s)
+
+run() {  # name args...
+    local name=$1; shift
+    echo
+    if ! "$OUT/$name" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err"; then
+        cat "$TMP/$name.out" "$TMP/$name.err"
+        echo "bench: $name FAILED"
+        status=1
+        return
+    fi
+    grep -v '^summary: ' "$TMP/$name.out"
+    grep '^summary: ' "$TMP/$name.out" >> "$TMP/summary"
+}
+
+echo
+echo "== 1. SIEF scan per interrupt: high-water mark vs full 2048 bits vs per-bit"
+run sief_bench
+echo
+echo "== 2. ring send+receive throughput vs memcpy"
+run ring_bench
+echo
+echo "== 3. signals per 1000 packets"
+run signal_bench
+
+# Deterministic instruction counts for the SIEF variants (optional).
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
+   command -v callgrind_annotate > /dev/null; then
+    echo
+    echo "== 1b. SIEF scan, instructions per interrupt (valgrind --tool=callgrind, inclusive"
+    echo "   of each scan function: dispatch and callback included, bit setting excluded)"
+    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
+            "$OUT_ABS/sief_bench" --callgrind > "$TMP/cg.log" 2>&1); then
+        printf '%8s %-6s %9s %9s %9s %9s %12s\n' channels pattern full hwm bitwise \
+            full/hwm bitwise/hwm
+        i=1
+        while f=$TMP/cg.out.$i && [ -f "$f" ]; do
+            i=$((i + 1))
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$f" 2> /dev/null |
+            awk -v label="$label" '
+                BEGIN { n = split(label, kv, " ")
+                        for (i = 1; i <= n; i++) { split(kv[i], p, "="); L[p[1]] = p[2] } }
+                match($0, /:vmbus_sief_scan_(full|hwm|bitwise) \[/) {
+                    fn = substr($0, RSTART + 17, RLENGTH - 19)
+                    if (!(fn in ir)) { v = $1; gsub(",", "", v); ir[fn] = v / L["scans"] } }
+                END {
+                    if (ir["hwm"] == 0) { print "  (could not read " label ")"; exit 1 }
+                    printf "%8s %-6s %9.1f %9.1f %9.1f %8.2fx %11.2fx\n", L["channels"],
+                        L["pattern"], ir["full"], ir["hwm"], ir["bitwise"],
+                        ir["full"] / ir["hwm"], ir["bitwise"] / ir["hwm"]
+                    if (L["pattern"] == "none") none = none sprintf("%s%.1fx", sep, ir["full"] / ir["hwm"])
+                }' | tee -a "$TMP/cg.table"
+        done
+        awk '$2 == "none" { r = r s $6; s = " / " }
+             END { if (r != "") print "summary: SIEF full/hwm instructions, empty interrupt: " r \
+                   " at 8 / 100 / 1000 channels (callgrind)" }' "$TMP/cg.table" >> "$TMP/summary"
+    else
+        echo "  callgrind run failed (skipped):"
+        tail -n 5 "$TMP/cg.log" | sed 's/^/  | /'
+    fi
+fi
+
+echo
+echo "== summary ($(($(date +%s) - start)) s, load average $(cut -d' ' -f1-3 /proc/loadavg) at end)"
+[ -f "$TMP/summary" ] && sed 's/^summary: /  /' "$TMP/summary"
+[ $status -eq 0 ] && echo "bench: all benchmarks ran" || echo "bench: a benchmark FAILED"
+exit $status
