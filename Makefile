@@ -138,10 +138,11 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 test-host: $(BUILD)/.deps $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@bash tests/run-host.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+	@PARTS=host,fuzz bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
-test-kernel: all
-	@bash tests/qemu/run-suites.sh
+test-kernel: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory all
+	@PARTS=qemu bash tests/run-all.sh $(BUILD) "" ""
 
 test: $(BUILD)/.deps
 	@$(MAKE) --no-print-directory all $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))

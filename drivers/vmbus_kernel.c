@@ -99,25 +99,47 @@ static uint64_t host_now_100ns(void)
     return clock_ns() / 100;
 }
 
-/* Deferred host work (queued offers, heartbeats, delayed interrupts) runs on
- * the tick, which is interrupt context: never inside a hypercall. */
-static void host_tick(void)
+/* The tick (interrupt context, every CPU): deferred host work under
+ * hv=model (queued offers, heartbeats, delayed interrupts; never inside a
+ * hypercall), then the guest's rescue of channels whose interrupt was lost
+ * (vmbus_poll_rings: one table load per relid up to the mark). One callback
+ * for both: tick slots are few. */
+static bool model_host_running;
+static uint64_t shutdown_at_ns;     /* hvsim.shutdown_after; 0 = never */
+static atomic_bool shutdown_sent;
+
+/* hvsim.shutdown_after=<ms>: the model host plays an operator pressing
+ * "shut down" once the shutdown IC is negotiated (retried each tick until
+ * it is). Host-side call: the tick already runs with interrupts off. */
+static void maybe_request_shutdown(void)
 {
-    vmbus_host_poll();
+    if (!shutdown_at_ns || clock_ns() < shutdown_at_ns || atomic_load(&shutdown_sent))
+        return;
+    if (atomic_exchange(&shutdown_sent, true))
+        return;   /* another CPU's tick took it */
+    if (vmbus_host_shutdown_request(0) == 0)
+        log_info("hvsim", "host: shutdown request sent to the guest (hvsim.shutdown_after)");
+    else
+        atomic_store(&shutdown_sent, false);   /* IC not ready yet */
 }
 
-/* Every tick, on every CPU: run channels whose interrupt was lost (see
- * vmbus_poll_rings). Cheap: one table load per relid up to the mark. */
-static void guest_ring_tick(void)
+static void vmbus_tick(void)
 {
-    if (vmbus_connected())
+    if (model_host_running) {
+        vmbus_host_poll();
+        maybe_request_shutdown();
+    }
+    /* BSP only: channels are opened (and freed after a rescind) from
+     * process context there and target its VP; a scan on another CPU could
+     * read a channel being freed (no grace period, docs/vmbus.md). */
+    if (this_cpu()->index == 0 && vmbus_connected())
         vmbus_poll_rings(k_current_vp());
 }
 
 static int start_model_host(void)
 {
     struct vmbus_host_config cfg;
-    char err[160];
+    char err[256];
     vmbus_host_default_config(&cfg);
     cfg.nr_vps = cpu_count;
     cfg.alloc_pages = k_alloc_pages;
@@ -140,7 +162,10 @@ static int start_model_host(void)
         log_err("hvsim", "VMBus host model failed to start");
         return -1;
     }
-    timer_add_tick_callback(host_tick);
+    uint64_t after_ms = option_u64("hvsim.shutdown_after", 0);
+    if (after_ms)
+        shutdown_at_ns = clock_ns() + after_ms * 1000000ull;
+    model_host_running = true;
     return 0;
 }
 
@@ -177,11 +202,12 @@ int vmbus_kernel_init(void)
     vmbus_set_platform(&kernel_vmbus_platform);
     hv_set_vmbus_handlers(on_sint_message, on_sint_events);
     hvutil_register_all();
+    if (timer_add_tick_callback(vmbus_tick) != 0)
+        log_err("vmbus", "no timer tick slot: no host model work, no lost-interrupt rescue");
     if (vmbus_connect() != 0) {
         log_err("vmbus", "connection failed; continuing without VMBus");
         return -1;
     }
-    timer_add_tick_callback(guest_ring_tick);
     up = true;
     return 0;
 }

@@ -92,10 +92,17 @@ static __attribute__((noinline)) bool run_guarded(const struct ktest *const vola
     return true;
 }
 
-/* selftest.* fail on purpose: only a glob that names them selects them. */
+/* selftest.* fail on purpose, stress.* run for minutes: only a glob that
+ * names them selects them, never test=all. */
+static bool opt_in_only(const char *glob, const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(name, prefix, n) == 0 && strncmp(glob, prefix, n - 1) != 0;
+}
+
 static bool selected(const char *glob, const char *name)
 {
-    if (strncmp(name, "selftest.", 9) == 0 && strncmp(glob, "selftest", 8) != 0)
+    if (opt_in_only(glob, name, "selftest.") || opt_in_only(glob, name, "stress."))
         return false;
     return glob_match(glob, name);
 }

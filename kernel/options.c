@@ -23,11 +23,13 @@ static const struct option_def defs[] = {
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
     { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
     { "hv", OPT_ENUM, "auto|real|sim|off", 0, 0, "hypervisor backend" },
-    { "hvsim.host", OPT_ENUM, "hyperv|qemu", 0, 0, "host model personality" },
-    { "hvsim.channels", OPT_U64, NULL, 0, 2047, "extra model channels" },
+    /* The hvsim.* values are checked by the model's own parser, which names
+     * what is wrong (e.g. hvsim.host=hyperv:4.1 caps the version). */
+    { "hvsim.host", OPT_STRING, NULL, 0, 0, "host model personality: hyperv[:<maj.min>] or qemu" },
+    { "hvsim.channels", OPT_U64, NULL, 0, 2043, "model channels besides the 4 built-in ones (2047 offers at most)" },
     { "hvsim.relids", OPT_STRING, NULL, 0, 0, "dense|sparse|random:<seed>" },
     { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
-    { "hvsim.max_version", OPT_STRING, NULL, 0, 0, "newest VMBus version the model accepts" },
+    { "hvsim.shutdown_after", OPT_U64, NULL, 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up" },
 };
 
 static struct cmdline parsed;

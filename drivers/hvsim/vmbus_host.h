@@ -43,6 +43,8 @@ struct vmbus_host_faults {
                                published out of range */
     bool bad_pkt;           /* first write to each opened channel: a packet
                                whose len8 runs past the written data */
+    uint32_t bad_relid;     /* bad_ring=<relid>/bad_pkt=<relid>: only that
+                               channel (0: every channel) */
     bool mute;              /* accept every message, never answer anything */
     uint64_t seed;
 };
@@ -107,7 +109,7 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg);
  *   relids   = "dense" | "sparse" | "random:<seed>"
  *   faults   = comma list of drop_irq=<1/N>, dup_irq=<1/N>, delay_irq=<1/N>
  *              (also plain N), spurious_bits, rescind_at=<n>, bad_msg,
- *              bad_ring, bad_pkt, mute, seed=<n>
+ *              bad_ring[=<relid>], bad_pkt[=<relid>], mute, seed=<n>
  * Returns 0, or -1 with a one-line reason in err. */
 int vmbus_host_parse_options(struct vmbus_host_config *cfg, const char *host,
                              const char *channels, const char *relids,

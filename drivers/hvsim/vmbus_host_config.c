@@ -123,21 +123,27 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
             f->spurious_bits = true;
         } else if (!eq && word_is(s, end, "bad_msg")) {
             f->bad_msg = true;
-        } else if (!eq && word_is(s, end, "bad_ring")) {
-            f->bad_ring = true;
-        } else if (!eq && word_is(s, end, "bad_pkt")) {
-            f->bad_pkt = true;
+        } else if (word_is(s, kend, "bad_ring") || word_is(s, kend, "bad_pkt")) {
+            if (word_is(s, kend, "bad_ring"))
+                f->bad_ring = true;
+            else
+                f->bad_pkt = true;
+            /* =<relid>: corrupt one channel, so the others show they still work */
+            if (eq) {
+                ok = parse_u64(v, end, &num) && num > 0 && num < VMBUS_MAX_RELIDS;
+                f->bad_relid = (uint32_t)num;
+            }
         } else if (!eq && word_is(s, end, "mute")) {
             f->mute = true;
         } else {
             set_err(err, n, "hvsim.faults: unknown item '", item,
                     "' (drop_irq=1/N dup_irq=1/N delay_irq=1/N spurious_bits "
-                    "rescind_at=<n> bad_msg bad_ring bad_pkt mute seed=<n>)");
+                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute seed=<n>)");
             return -1;
         }
         if (!ok) {
             set_err(err, n, "hvsim.faults: bad value in '", item,
-                    "' (expected 1/N or N; rescind_at=<n> with n >= 1)");
+                    "' (expected 1/N or N; rescind_at=<n> with n >= 1; bad_ring/bad_pkt=<relid> 1..2047)");
             return -1;
         }
         s = *end ? end + 1 : end;

@@ -138,7 +138,8 @@ void vh_send_bad_msgs(bool before_version)
 void vh_fault_after_write(struct vh_chan *c)
 {
     const struct vmbus_host_faults *f = &vh.cfg.faults;
-    if (c->bad_done || (!f->bad_ring && !f->bad_pkt))
+    if (c->bad_done || (!f->bad_ring && !f->bad_pkt) ||
+        (f->bad_relid && c->relid != f->bad_relid))
         return;
     c->bad_done = true;
     vh.st.bad_ring_sent++;

@@ -45,8 +45,12 @@ struct vmbus_channel {
     uint32_t target_vp;
     struct vmbus_ring outbound;    /* guest produces */
     struct vmbus_ring inbound;     /* guest consumes */
+    char out_name[24], in_name[24];/* "relid <n> outbound" for log lines */
     _Atomic(vmbus_channel_cb) callback; /* read with acquire from interrupts */
     void *cb_ctx;
+    /* Lost-interrupt rescue (vmbus_poll_rings, tick context). */
+    bool poll_armed;               /* data seen unread at the last tick */
+    uint32_t poll_read;            /* our read offset then */
 
     /* Statistics. */
     atomic_ulong interrupts;
@@ -98,6 +102,11 @@ unsigned vmbus_sief_scan_full(volatile uint64_t *words);
 unsigned vmbus_sief_scan_bitwise(volatile uint64_t *words);
 /* Bits seen for relids with no channel (counted, never followed). */
 unsigned long vmbus_unknown_relid_events(void);
+/* Recovery from lost interrupts: call every open channel on VP `vp` whose
+ * inbound ring held unread data for a whole tick (timer tick, interrupt context, on that VP).
+ * Returns how many callbacks ran; vmbus_rescued_events counts them all. */
+unsigned vmbus_poll_rings(uint32_t vp);
+unsigned long vmbus_rescued_events(void);
 
 /* ---- channels (vmbus_channel.c, vmbus_gpadl.c) ---- */
 /* ring_bytes: bytes of each ring including its header page (multiple of

@@ -12,6 +12,28 @@ static bool ring_size_ok(size_t bytes)
            bytes <= (size_t)1 << 30;
 }
 
+/* "relid <n> <dir>" for the ring's log lines, so a refused packet names
+ * its channel. No stdio here (the hardware-free set runs without it). */
+static void ring_name(char *out, size_t n, uint32_t relid, const char *dir)
+{
+    char digits[12];
+    int nd = 0;
+    do {
+        digits[nd++] = (char)('0' + relid % 10);
+        relid /= 10;
+    } while (relid && nd < (int)sizeof digits);
+    size_t at = 0;
+    for (const char *p = "relid "; *p && at + 1 < n; p++)
+        out[at++] = *p;
+    while (nd > 0 && at + 1 < n)
+        out[at++] = digits[--nd];
+    if (at + 1 < n)
+        out[at++] = ' ';
+    for (const char *p = dir; *p && at + 1 < n; p++)
+        out[at++] = *p;
+    out[at] = '\0';
+}
+
 static void free_rings(struct vmbus_channel *ch)
 {
     if (ch->ring_mem)
@@ -39,8 +61,10 @@ int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
     ch->ring_pages = pages;
     ch->send_pages = (uint32_t)send_pages;
     /* One GPADL covers [guest->host ring][host->guest ring]. */
-    vmbus_ring_init(&ch->outbound, mem, send_ring_bytes, "outbound");
-    vmbus_ring_init(&ch->inbound, mem + send_ring_bytes, recv_ring_bytes, "inbound");
+    ring_name(ch->out_name, sizeof ch->out_name, ch->relid, "outbound");
+    ring_name(ch->in_name, sizeof ch->in_name, ch->relid, "inbound");
+    vmbus_ring_init(&ch->outbound, mem, send_ring_bytes, ch->out_name);
+    vmbus_ring_init(&ch->inbound, mem + send_ring_bytes, recv_ring_bytes, ch->in_name);
 
     int rc = vmbus_gpadl_create(ch, mem, pages * VMBUS_PAGE_SIZE, &ch->ring_gpadl);
     if (rc) {
@@ -114,7 +138,9 @@ void vmbus_channel_signal(struct vmbus_channel *ch)
 int vmbus_channel_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags,
                        uint64_t trans_id, const void *data, size_t len)
 {
-    if (!ch->open)
+    /* After a rescind the host reads no more: fail fast instead of filling
+     * the ring and reporting EAGAIN for ever. */
+    if (!ch->open || atomic_load_explicit(&ch->rescinded, memory_order_acquire))
         return VMBUS_ENODEV;
     bool signal;
     int rc = vmbus_ring_send(&ch->outbound, type, flags, trans_id, data, len, &signal);

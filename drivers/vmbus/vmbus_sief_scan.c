@@ -84,3 +84,47 @@ void vmbus_on_events(volatile uint64_t *sief_sint2_words)
 {
     vmbus_sief_scan_hwm(sief_sint2_words);
 }
+
+/* A lost interrupt is never repeated: the host signals only when a ring goes
+ * from empty to non-empty, so a ring whose signal was dropped (a faulty
+ * host, or one that arrived while the channel was still opening and found
+ * no reader) stays silent for good. The kernel calls this from its timer
+ * tick: an open channel whose interrupts target this VP and
+ * whose inbound ring held the same unread data at the previous tick gets
+ * its callback, as if its bit had been set. It runs in interrupt context on the channel's VP, so never at the
+ * same time as the SINT handler for that channel. */
+static atomic_ulong rescued_events;
+
+unsigned long vmbus_rescued_events(void)
+{
+    return atomic_load_explicit(&rescued_events, memory_order_relaxed);
+}
+
+unsigned vmbus_poll_rings(uint32_t vp)
+{
+    unsigned handled = 0;
+    uint32_t hwm = vmbus_relid_hwm();
+    for (uint32_t relid = 1; relid <= hwm; relid++) {
+        struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+        if (ch == NULL || !ch->open || ch->target_vp != vp)
+            continue;
+        vmbus_channel_cb cb = atomic_load_explicit(&ch->callback, memory_order_acquire);
+        if (cb == NULL || !vmbus_ring_has_data(&ch->inbound)) {
+            ch->poll_armed = false;
+            continue;
+        }
+        /* Only data that sat unread for a whole tick: a signal may simply
+         * not have been taken yet (the tick outranks the SINT vector). */
+        uint32_t rd = ch->inbound.cons_read;
+        if (!ch->poll_armed || ch->poll_read != rd) {
+            ch->poll_armed = true;
+            ch->poll_read = rd;
+            continue;
+        }
+        ch->poll_armed = false;
+        atomic_fetch_add_explicit(&rescued_events, 1, memory_order_relaxed);
+        cb(ch, ch->cb_ctx);
+        handled++;
+    }
+    return handled;
+}

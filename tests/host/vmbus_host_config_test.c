@@ -24,6 +24,10 @@ static void test_good(void)
           c.faults.bad_pkt && c.faults.mute);
     CHECK_EQ(c.faults.rescind_at, 5);
     CHECK_EQ(c.faults.seed, 42);
+    CHECK_EQ(c.faults.bad_relid, 0);
+    CHECK_EQ(vmbus_host_parse_options(&c, NULL, NULL, NULL, "bad_pkt=2", err, sizeof err), 0);
+    CHECK(c.faults.bad_pkt && !c.faults.bad_ring);
+    CHECK_EQ(c.faults.bad_relid, 2);
     CHECK_EQ(vmbus_host_parse_options(&c, "hyperv:4.1", NULL, "sparse", "", err, sizeof err), 0);
     CHECK_EQ(c.max_version, VMBUS_VERSION_WIN10_4_1);
     CHECK_EQ(c.relids, VMBUS_HOST_RELIDS_SPARSE);
@@ -50,6 +54,9 @@ static void test_bad(void)
     CHECK(strstr(err, "unknown item 'explode'"));
     CHECK_EQ(vmbus_host_parse_options(&c, NULL, NULL, NULL, "rescind_at=0", err, sizeof err), -1);
     CHECK_EQ(vmbus_host_parse_options(&c, NULL, NULL, NULL, "mute=1", err, sizeof err), -1);
+    CHECK_EQ(vmbus_host_parse_options(&c, NULL, NULL, NULL, "bad_ring=0", err, sizeof err), -1);
+    CHECK_EQ(vmbus_host_parse_options(&c, NULL, NULL, NULL, "bad_ring=2048", err, sizeof err), -1);
+    CHECK(strstr(err, "bad_ring=2048"));
 }
 
 int main(void)

@@ -94,6 +94,145 @@ scenario_disk_image() {
         has "$n" "command line \(cmdline.txt\): \"exit=1\"" && has "$n" "^sinter: boot ok" && rc_is "$n" 0'
 }
 
+# ---- VMBus against the model's host (issue 4) ----
+
+# The vmbus.* tests on a given bus shape, and the boot summary it implies.
+# $1 job name, $2 expected summary tail, rest: extra command-line words.
+vmbus_suite() {
+    local n=$1 summary=$2
+    shift 2
+    boot "$n" 120 CMDLINE="test=vmbus.* $*" SMP=1
+    check "$n" "boot summary '$summary' and every vmbus.* test passes" eval '
+        has "$n" "^sinter: boot ok .* hv=model $summary\s*\$" &&
+        ! has "$n" "^not ok" && [ "$(grep -a -c "^ok [0-9]* - vmbus\." "$RESULTS/$n.log")" -ge 7 ] &&
+        rc_is "$n" 0'
+}
+
+# QEMU's vmbus-bridge personality: 5.x contacts on connection 4 fail, 4.1 is
+# refused, 4.0 on connection 1 is accepted; nobody told the guest.
+scenario_vmbus_qemu_host() {
+    local n=$1
+    vmbus_suite "$n" "vmbus=4.0 offers=4 hwm=4" hvsim.host=qemu trace=vmbus
+    [ "$(cut -d" " -f2 "$RESULTS/$n.count")" = 0 ] || return 0
+    check "$n" "falls back from 5.3 to 4.0 on its own; ICs bind and negotiate" eval '
+        has "$n" "^vmbus: INITIATE_CONTACT 5.3 on connection 4" &&
+        has "$n" "^vmbus: host refused version 4.1" &&
+        has "$n" "^vmbus: connected: version 4.0, message connection id 1" &&
+        has "$n" "^hvutil: heartbeat: framework 3.0, service 3.0" &&
+        has "$n" "^hvutil: timesync: framework 3.0, service 4.0" && rc_is "$n" 0'
+}
+
+# The most offers VMBus can carry (relids 1..2047): dense and a random
+# permutation both end at 2047; 100 extra channels spread sparse end at
+# 1 + 103 * 2047 / 104 = 2028.
+scenario_vmbus_2047_dense()  { vmbus_suite "$1" "vmbus=5.3 offers=2047 hwm=2047" hvsim.channels=2043; }
+scenario_vmbus_2047_random() { vmbus_suite "$1" "vmbus=5.3 offers=2047 hwm=2047" hvsim.channels=2043 hvsim.relids=random:12345; }
+scenario_vmbus_100_sparse()  { vmbus_suite "$1" "vmbus=5.3 offers=104 hwm=2028" hvsim.channels=100 hvsim.relids=sparse; }
+scenario_vmbus_100_dense()   { vmbus_suite "$1" "vmbus=5.3 offers=104 hwm=104" hvsim.channels=100; }
+
+# 1,000,000 checksummed echoes while the host drops and duplicates channel
+# interrupts: the guest recovers every lost one (tick rescue), nothing lost,
+# duplicated or reordered.
+scenario_vmbus_echo_1m_faults() {
+    local n=$1
+    boot "$n" 300 CMDLINE="test=stress.vmbus_echo_1m hvsim.faults=drop_irq=1/1000,dup_irq=1/1000,seed=7" SMP=1
+    check "$n" "1M echoes intact with interrupts dropped and duplicated" eval '
+        has "$n" "^ok [0-9]+ - stress.vmbus_echo_1m" &&
+        has "$n" "# 1000000 packets echoed" &&
+        has "$n" "irq dropped [1-9][0-9]*, duplicated [1-9][0-9]*, .*guest rescued [1-9]" &&
+        rc_is "$n" 0'
+}
+
+# The host rescinds the echo channel after 500,000 of 1,000,000 packets
+# (interrupt faults on as well): sends fail with ENODEV, what came back is an
+# intact prefix, the relid is released, a re-offered echo channel works.
+scenario_vmbus_rescind_traffic() {
+    local n=$1
+    boot "$n" 300 CMDLINE="test=stress.vmbus_rescind_mid_traffic hvsim.faults=drop_irq=1/1000,dup_irq=1/1000" SMP=1
+    check "$n" "rescind in mid-traffic stops cleanly; the kernel goes on" eval '
+        has "$n" "^ok [0-9]+ - stress.vmbus_rescind_mid_traffic" &&
+        has "$n" "# rescind after 500000 sends: 500000 sent, [0-9]+ echoed, stop rc -8" &&
+        has "$n" "# re-offered echo on relid [0-9]+: 2000 packets echoed" && rc_is "$n" 0'
+}
+
+# Malformed host input: each gets a clear error line, the boot reaches the
+# summary, and channels the host did not corrupt keep working.
+scenario_vmbus_bad_msg() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=vmbus.* hvsim.faults=bad_msg" SMP=1
+    check "$n" "bad messages refused with a reason each; every vmbus.* test passes" eval '
+        has "$n" "^vmbus: error: channel message type 30583 of 8 bytes refused" &&
+        has "$n" "^vmbus: error: channel message of 4 bytes refused" &&
+        has "$n" "^vmbus: error: channel message type 1 of 100 bytes refused \(need 196\)" &&
+        has "$n" "^vmbus: error: offer refused: relid 0 outside 1..2047" &&
+        has "$n" "^vmbus: error: offer refused: relid 4096 outside 1..2047" &&
+        has "$n" "^vmbus: warning: unexpected GPADL_CREATED ignored" &&
+        has "$n" "^vmbus: warning: unexpected OPENCHANNEL_RESULT ignored" &&
+        has "$n" "^sinter: boot ok .* vmbus=5.3 offers=4 hwm=4" &&
+        ! has "$n" "^not ok" && rc_is "$n" 0'
+}
+
+# The shutdown IC (relid 2) gets a corrupt ring: its inbound ring is refused
+# by name; heartbeat and timesync go on working.
+scenario_vmbus_bad_ring() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=vmbus.ic_* hvsim.faults=bad_ring=2" SMP=1
+    check "$n" "out-of-range write_index refused on relid 2 only; other ICs work" eval '
+        has "$n" "^vmbus: error: relid 2 inbound: refusing packet: write_index [0-9]+ invalid" &&
+        ! has "$n" "relid [13] inbound: refusing" && has "$n" "^sinter: boot ok .* vmbus=5.3" &&
+        has "$n" "^ok [0-9]+ - vmbus.ic_heartbeat" && has "$n" "^ok [0-9]+ - vmbus.ic_timesync" &&
+        ! has "$n" "^not ok" && rc_is "$n" 0'
+}
+
+scenario_vmbus_bad_pkt() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=vmbus.ic_* hvsim.faults=bad_pkt=2" SMP=1
+    check "$n" "overlong packet refused on relid 2 only; other ICs work" eval '
+        has "$n" "^vmbus: error: relid 2 inbound: refusing packet: type 6 offset8 2 len8 [0-9]+ with [0-9]+ bytes available" &&
+        ! has "$n" "relid [13] inbound: refusing" && has "$n" "^sinter: boot ok .* vmbus=5.3" &&
+        has "$n" "^ok [0-9]+ - vmbus.ic_heartbeat" && has "$n" "^ok [0-9]+ - vmbus.ic_timesync" &&
+        ! has "$n" "^not ok" && rc_is "$n" 0'
+}
+
+# The host asks for a shutdown 300 ms after VMBus is up; the idle kernel
+# answers, disconnects and powers off with status 0 (no exit= or test=).
+scenario_vmbus_host_shutdown() {
+    local n=$1
+    boot "$n" 60 CMDLINE="hvsim.shutdown_after=300" SMP=2
+    check "$n" "host shutdown request -> clean power-off, status 0" eval '
+        has "$n" "^sinter: idle" &&
+        has "$n" "^hvsim: host: shutdown request sent to the guest" &&
+        has "$n" "^hvutil: shutdown requested by host \(reason 0x0, flags 0x0\)" &&
+        has "$n" "^sinter: shutdown requested by the host: disconnecting VMBus and powering off" &&
+        rc_is "$n" 0'
+}
+
+# trace=vmbus narrates each step from both sides, contact to UNLOAD.
+scenario_vmbus_trace() {
+    local n=$1
+    boot "$n" 60 CMDLINE="trace=vmbus hvsim.shutdown_after=300" SMP=1
+    check "$n" "trace=vmbus narrates guest and host sides of the whole VMBus life" eval '
+        has "$n" "^vmbus: INITIATE_CONTACT 5.3 on connection 4" &&
+        has "$n" "^hvsim: host: INITIATE_CONTACT 5.3 on connection 4 from VP0: accepted" &&
+        has "$n" "^vmbus: connected: version 5.3, message connection id 4" &&
+        has "$n" "^hvsim: host: OFFERCHANNEL relid 4 \(echo\), connection [0-9]+" &&
+        has "$n" "^vmbus: offer relid 4 conn [0-9]+ class 73696e74-6572-4563-686f-000000000001" &&
+        has "$n" "^vmbus: all offers delivered: 4 channels, hwm 4" &&
+        has "$n" "^hvsim: host: GPADL 0x[0-9a-f]+ created: 8 pages for relid 1" &&
+        has "$n" "^vmbus: relid 1 open: rings 4\+4 pages, target VP 0" &&
+        has "$n" "^hvsim: host: heartbeat IC: negotiate sent" &&
+        has "$n" "^hvutil: heartbeat: framework 3.0, service 3.0" &&
+        has "$n" "^hvsim: host: heartbeat IC ready: framework 3.0, service 3.0" &&
+        has "$n" "^hvutil: timesync sync: [0-9]+ ns since 1970" &&
+        has "$n" "^vmbus: relid 2: remove shutdown" &&
+        has "$n" "^hvsim: host: UNLOAD done" && rc_is "$n" 0'
+}
+
 QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
-           scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image"
+           scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image
+           scenario_vmbus_echo_1m_faults scenario_vmbus_rescind_traffic
+           scenario_vmbus_qemu_host scenario_vmbus_2047_dense scenario_vmbus_2047_random
+           scenario_vmbus_100_sparse scenario_vmbus_100_dense scenario_vmbus_bad_msg
+           scenario_vmbus_bad_ring scenario_vmbus_bad_pkt scenario_vmbus_host_shutdown
+           scenario_vmbus_trace"

@@ -1,0 +1,327 @@
+/* Echo traffic through a VMBus channel, and the tests that push it: the
+ * normal run, a rescind in mid-traffic, and the 1,000,000-packet stress runs
+ * (stress.*: only when named, never in test=all). */
+#include <string.h>
+#include "kernel/tests/vmbus_echo.h"
+#include "kernel/ktest.h"
+#include "kernel/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "drivers/hv/hv.h"
+#include "drivers/vmbus_kernel.h"
+
+#define ECHO_MAGIC    0x6f686365u          /* "echo" */
+#define ECHO_RING     (16 * VMBUS_PAGE_SIZE)
+#define ECHO_MAX_DATA 200u
+
+struct echo_hdr {
+    uint32_t magic;
+    uint32_t len;                          /* data bytes after the header */
+    uint64_t seq;
+    uint64_t sum;                          /* FNV-1a over seq and data */
+};
+
+struct echo_rx echo_rx;
+
+bool vmbus_test_begin(void)
+{
+    if (hv_backend() != HV_BACKEND_MODEL || !vmbus_kernel_up()) {
+        ktest_skip("needs VMBus over the Hyper-V host model (hv=model)");
+        return false;
+    }
+    return true;
+}
+
+struct vmbus_host_stats host_stats(void)
+{
+    struct vmbus_host_stats s;
+    uint64_t f = irq_save();
+    vmbus_host_get_stats(&s);
+    irq_restore(f);
+    return s;
+}
+
+struct vmbus_channel *echo_find(void)
+{
+    uint64_t f = irq_save();
+    uint32_t relid = vmbus_host_relid_of(VMBUS_HOST_DEV_ECHO);
+    irq_restore(f);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+    static const struct vmbus_guid echo_class = VMBUS_CLASS_SINTER_ECHO;
+    if (!ch || !vmbus_guid_equal(&ch->class_id, &echo_class) || ch->open || ch->driver ||
+        atomic_load(&ch->rescinded)) {
+        ktest_fail(__FILE__, __LINE__, "no free echo channel (host relid %u)", relid);
+        return NULL;
+    }
+    return ch;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t packet_sum(uint64_t seq, const uint8_t *data, uint32_t len)
+{
+    return fnv(fnv(0xcbf29ce484222325ull, &seq, sizeof seq), data, len);
+}
+
+/* Lengths 0..ECHO_MAX_DATA-1 so packets end at every offset of the ring. */
+static size_t build_packet(uint8_t *buf, uint64_t seq)
+{
+    struct echo_hdr h = { .magic = ECHO_MAGIC, .len = (uint32_t)(seq * 37 % ECHO_MAX_DATA),
+                          .seq = seq };
+    uint8_t *data = buf + sizeof h;
+    for (uint32_t i = 0; i < h.len; i++)
+        data[i] = (uint8_t)(seq * 131 + i * 7);
+    h.sum = packet_sum(seq, data, h.len);
+    memcpy(buf, &h, sizeof h);
+    return sizeof h + h.len;
+}
+
+static void check_packet(const struct vmbus_ring_pkt *pkt, const uint8_t *buf)
+{
+    struct echo_hdr h;
+    const uint8_t *p = buf + pkt->payload_off;
+    if (pkt->desc.type != VMBUS_PKT_DATA_INBAND || pkt->payload_len < sizeof h) {
+        atomic_fetch_add(&echo_rx.bad, 1);
+        return;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != ECHO_MAGIC || h.len > pkt->payload_len - sizeof h ||
+        pkt->desc.trans_id != h.seq || packet_sum(h.seq, p + sizeof h, h.len) != h.sum) {
+        atomic_fetch_add(&echo_rx.bad, 1);
+        return;
+    }
+    if (h.seq < echo_rx.next) {
+        atomic_fetch_add(&echo_rx.dups, 1);
+        return;
+    }
+    if (h.seq > echo_rx.next)
+        atomic_fetch_add(&echo_rx.gaps, h.seq - echo_rx.next);
+    echo_rx.next = h.seq + 1;
+    atomic_fetch_add(&echo_rx.received, 1);
+}
+
+/* Interrupt context (SINT, or the tick's lost-interrupt rescue): drain with
+ * the ring masked, unmask, and look again for a packet that raced in. */
+void echo_callback(struct vmbus_channel *ch, void *ctx)
+{
+    (void)ctx;
+    struct vmbus_ring_pkt pkt;
+    int rc;
+    atomic_fetch_add(&echo_rx.calls, 1);
+    do {
+        vmbus_ring_mask(&ch->inbound);
+        while ((rc = vmbus_channel_recv(ch, echo_rx.buf, sizeof echo_rx.buf, &pkt)) == 1)
+            check_packet(&pkt, echo_rx.buf);
+        vmbus_channel_recv_done(ch);
+        if (rc < 0)
+            atomic_fetch_add(&echo_rx.errors, 1);
+    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+}
+
+int echo_open(struct vmbus_channel *ch)
+{
+    memset(&echo_rx, 0, sizeof echo_rx);
+    return vmbus_channel_open(ch, ECHO_RING, ECHO_RING, echo_callback, NULL);
+}
+
+struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n,
+                            unsigned stall_ms, void (*after_sent)(uint64_t seq))
+{
+    static uint8_t tx[sizeof(struct echo_hdr) + ECHO_MAX_DATA];
+    struct echo_result r = { 0, 0, false, 0 };
+    uint64_t t0 = clock_ns(), stall_ns = (uint64_t)stall_ms * 1000000ull;
+    uint64_t seen = atomic_load(&echo_rx.received), progress_at = t0;
+    for (uint64_t seq = first; seq < first + n && !r.stop_rc && !r.stalled; seq++) {
+        size_t len = build_packet(tx, seq);
+        int rc;
+        /* A full ring waits for the receiver: bounded by progress. */
+        while ((rc = vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, seq, tx, len)) ==
+               VMBUS_EAGAIN) {
+            uint64_t now = clock_ns(), got = atomic_load(&echo_rx.received);
+            if (got != seen) {
+                seen = got;
+                progress_at = now;
+            } else if (now - progress_at > stall_ns) {
+                r.stalled = true;
+                break;
+            }
+            cpu_relax();
+        }
+        if (rc == 0) {
+            r.sent++;
+            if (after_sent)
+                after_sent(seq);
+        } else if (rc != VMBUS_EAGAIN) {
+            r.stop_rc = rc;
+        }
+    }
+    /* Wait for the echoes still in flight. */
+    uint64_t want = first + r.sent;
+    while (!r.stop_rc && !r.stalled && echo_rx.next < want) {
+        uint64_t now = clock_ns(), got = atomic_load(&echo_rx.received);
+        if (got != seen) {
+            seen = got;
+            progress_at = now;
+        } else if (now - progress_at > stall_ns) {
+            r.stalled = true;
+        }
+        cpu_relax();
+    }
+    r.ns = clock_ns() - t0;
+    return r;
+}
+
+void echo_check_clean(void)
+{
+    KT_CHECK_EQ(atomic_load(&echo_rx.dups), 0);
+    KT_CHECK_EQ(atomic_load(&echo_rx.gaps), 0);
+    KT_CHECK_EQ(atomic_load(&echo_rx.bad), 0);
+    KT_CHECK_EQ(atomic_load(&echo_rx.errors), 0);
+}
+
+/* ---- the tests ---- */
+
+static struct vmbus_host_chan_info host_chan(uint32_t relid)
+{
+    struct vmbus_host_chan_info ci;
+    memset(&ci, 0, sizeof ci);
+    uint64_t f = irq_save();
+    vmbus_host_chan_info(relid, &ci);
+    irq_restore(f);
+    return ci;
+}
+
+/* n packets both ways, every one checked, nothing lost/duplicated/reordered;
+ * notes the host's interrupt faults so a scenario can see they happened. */
+static void echo_n(uint64_t n)
+{
+    struct vmbus_channel *ch = echo_find();
+    if (!ch)
+        return;
+    KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
+    if (!ch->open)
+        return;
+    struct vmbus_host_stats s0 = host_stats();
+    struct vmbus_host_chan_info c0 = host_chan(ch->relid);
+    unsigned long rescued0 = vmbus_rescued_events();
+    struct echo_result r = echo_run(ch, 0, n, 3000, NULL);
+    struct vmbus_host_stats s1 = host_stats();
+    struct vmbus_host_chan_info c1 = host_chan(ch->relid);
+    vmbus_channel_close(ch);
+    KT_CHECK(!r.stalled);
+    KT_CHECK_EQ(r.stop_rc, 0);
+    KT_CHECK_EQ(r.sent, n);
+    KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
+    echo_check_clean();
+    KT_CHECK_EQ(c1.packets_in - c0.packets_in, n);    /* the host saw each once */
+    KT_CHECK_EQ(c1.packets_out - c0.packets_out, n);
+    unsigned long us = (unsigned long)(r.ns / 1000);
+    ktest_note("%llu packets echoed in %lu ms (%lu packets/s); callbacks %lu",
+               (unsigned long long)atomic_load(&echo_rx.received), us / 1000,
+               us ? (unsigned long)(n * 1000000ull / us) : 0, atomic_load(&echo_rx.calls));
+    ktest_note("host: signals %llu, irq dropped %llu, duplicated %llu, delayed %llu; "
+               "guest rescued %lu",
+               (unsigned long long)(s1.host_signals - s0.host_signals),
+               (unsigned long long)(s1.irq_dropped - s0.irq_dropped),
+               (unsigned long long)(s1.irq_duplicated - s0.irq_duplicated),
+               (unsigned long long)(s1.irq_delayed - s0.irq_delayed),
+               vmbus_rescued_events() - rescued0);
+}
+
+KTEST_T(vmbus_echo, "vmbus.echo_100k", 20000)
+{
+    if (vmbus_test_begin())
+        echo_n(100000);
+}
+
+KTEST_T(vmbus_echo_1m, "stress.vmbus_echo_1m", 300000)
+{
+    if (vmbus_test_begin())
+        echo_n(1000000);
+}
+
+/* Rescind in mid-traffic: the host takes the channel away after `at`
+ * packets. The guest must stop cleanly (sends fail with ENODEV, what came
+ * back is an intact prefix), release the relid, and take a new echo offer. */
+static uint64_t rescind_after;
+static uint32_t rescind_relid;
+
+static void maybe_rescind(uint64_t seq)
+{
+    if (seq + 1 != rescind_after)
+        return;
+    uint64_t f = irq_save();
+    int rc = vmbus_host_rescind(rescind_relid);
+    irq_restore(f);
+    KT_CHECK_EQ(rc, 0);
+}
+
+static void rescind_mid_traffic(uint64_t n, uint64_t at)
+{
+    struct vmbus_channel *ch = echo_find();
+    if (!ch)
+        return;
+    uint32_t relid = ch->relid;
+    KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
+    if (!ch->open)
+        return;
+    rescind_after = at;
+    rescind_relid = relid;
+    struct echo_result r = echo_run(ch, 0, n, 3000, maybe_rescind);
+    /* The RESCIND message may still be on its way when the ring filled. */
+    uint64_t end = clock_ns() + 2000000000ull;
+    while (!atomic_load(&ch->rescinded) && clock_ns() < end)
+        cpu_relax();
+    KT_CHECK(atomic_load(&ch->rescinded));
+    KT_CHECK_EQ(r.stop_rc, VMBUS_ENODEV);   /* not a stall: sends fail fast */
+    KT_CHECK(!r.stalled);
+    KT_CHECK(r.sent >= at && r.sent < n);
+    unsigned long got = atomic_load(&echo_rx.received);
+    KT_CHECK(got >= at / 2 && got <= r.sent);
+    KT_CHECK_EQ(echo_rx.next, got);   /* an intact prefix */
+    echo_check_clean();
+    ktest_note("rescind after %llu sends: %llu sent, %lu echoed, stop rc %d",
+               (unsigned long long)at, (unsigned long long)r.sent, got, r.stop_rc);
+
+    /* Process context finishes the rescind: close, RELID_RELEASED, free. */
+    vmbus_poll();
+    KT_CHECK(vmbus_relid_to_channel(relid) == NULL);
+    struct vmbus_host_chan_info info;
+    uint64_t f = irq_save();
+    int gone = vmbus_host_chan_info(relid, &info);
+    uint32_t again = vmbus_host_offer(VMBUS_HOST_DEV_ECHO);   /* hot-add */
+    irq_restore(f);
+    KT_CHECK(gone != 0 || info.state == VMBUS_HOST_CH_FREE);
+    KT_CHECK(again != 0);
+    end = clock_ns() + 2000000000ull;
+    while (!vmbus_relid_to_channel(again) && clock_ns() < end)
+        cpu_relax();
+    vmbus_poll();
+    struct vmbus_channel *fresh = echo_find();
+    if (!fresh)
+        return;
+    KT_CHECK_EQ(echo_open(fresh), VMBUS_OK);
+    struct echo_result r2 = echo_run(fresh, 0, 2000, 3000, NULL);
+    vmbus_channel_close(fresh);
+    KT_CHECK_EQ(r2.sent, 2000);
+    KT_CHECK_EQ(atomic_load(&echo_rx.received), 2000);
+    echo_check_clean();
+    ktest_note("re-offered echo on relid %u: 2000 packets echoed", again);
+}
+
+KTEST_T(vmbus_rescind, "vmbus.rescind_mid_traffic", 20000)
+{
+    if (vmbus_test_begin())
+        rescind_mid_traffic(40000, 10000);
+}
+
+KTEST_T(vmbus_rescind_1m, "stress.vmbus_rescind_mid_traffic", 300000)
+{
+    if (vmbus_test_begin())
+        rescind_mid_traffic(1000000, 500000);
+}

@@ -1,0 +1,177 @@
+/* VMBus against the host model, through the real interrupt path: the boot
+ * summary matches both sides' view, the ICs negotiated and answer, time
+ * sync sets the wall clock, and the ring signalling rule (signal only on
+ * empty -> non-empty, and only when the reader has not masked) holds, with
+ * the guest recovering when a signal never comes. Echo traffic and rescind
+ * tests are in vmbus_echo.c. Host-side calls run with interrupts off: the
+ * model's lock is also taken from the SINT path. */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/tests/vmbus_echo.h"
+#include "kernel/ktest.h"
+#include "kernel/clock.h"
+#include "arch/x86_64/cpu.h"
+
+#define WAIT_NS 2000000000ull   /* generous: TCG runs in bursts */
+/* The model's wall clock starts at 2024-01-01T00:00:00Z plus its uptime. */
+#define MODEL_WALL_BASE_NS (1704067200ull * 1000000000ull)
+
+static struct vmbus_host_chan_info chan_info(enum vmbus_host_dev dev)
+{
+    struct vmbus_host_chan_info ci;
+    memset(&ci, 0, sizeof ci);
+    uint64_t f = irq_save();
+    vmbus_host_chan_info(vmbus_host_relid_of(dev), &ci);
+    irq_restore(f);
+    return ci;
+}
+
+/* Waits (bounded) until the host sees the IC negotiated. */
+static bool ic_ready(enum vmbus_host_dev dev)
+{
+    uint64_t end = clock_ns() + WAIT_NS;
+    while (!chan_info(dev).ic_ready && clock_ns() < end)
+        cpu_relax();
+    return chan_info(dev).ic_ready;
+}
+
+/* The summary line's fields agree with the host's view: offers = offers the
+ * host made (hot-adds included), hwm = the highest live relid (ours is never
+ * lowered, so after a rescind it may be above the host's). */
+KTEST(vmbus_summary, "vmbus.summary")
+{
+    if (!vmbus_test_begin())
+        return;
+    struct vmbus_host_stats s = host_stats();
+    KT_CHECK(vmbus_connected());
+    KT_CHECK_EQ(vmbus_version(), s.version);
+    KT_CHECK_EQ(vmbus_channel_count(), s.live_channels);
+    KT_CHECK(vmbus_relid_hwm() >= s.relid_hwm);
+    if (s.rescinds == 0)
+        KT_CHECK_EQ(vmbus_relid_hwm(), s.relid_hwm);
+    char want[64], got[64];
+    snprintf(want, sizeof want, "vmbus=%u.%u offers=%llu hwm=%u",
+             VMBUS_VERSION_MAJOR(s.version), VMBUS_VERSION_MINOR(s.version),
+             (unsigned long long)s.offers_sent, vmbus_relid_hwm());
+    vmbus_summary(got, sizeof got);
+    if (strcmp(want, got) != 0)
+        ktest_fail(__FILE__, __LINE__, "summary \"%s\", host says \"%s\"", got, want);
+}
+
+/* Each IC's NEGOTIATE was answered (the host offered, we picked). */
+KTEST(vmbus_ics, "vmbus.all_ics_negotiated")
+{
+    if (!vmbus_test_begin())
+        return;
+    enum vmbus_host_dev ics[] = { VMBUS_HOST_DEV_HEARTBEAT, VMBUS_HOST_DEV_SHUTDOWN,
+                                  VMBUS_HOST_DEV_TIMESYNC };
+    for (unsigned i = 0; i < 3; i++) {
+        struct vmbus_channel *ch = vmbus_relid_to_channel(vmbus_host_relid_of(ics[i]));
+        KT_CHECK(ch && ch->open && ch->driver);
+        if (!ic_ready(ics[i]))
+            ktest_fail(__FILE__, __LINE__, "IC %u not negotiated", i);
+    }
+    KT_CHECK_EQ(chan_info(VMBUS_HOST_DEV_HEARTBEAT).ic_service.major, 3);
+    KT_CHECK_EQ(chan_info(VMBUS_HOST_DEV_SHUTDOWN).ic_service.minor, 2);
+    KT_CHECK_EQ(chan_info(VMBUS_HOST_DEV_TIMESYNC).ic_service.major, 4);
+}
+
+/* The host's heartbeat request comes back with seq + 1. */
+KTEST(vmbus_heartbeat, "vmbus.ic_heartbeat")
+{
+    if (!vmbus_test_begin())
+        return;
+    KT_CHECK(ic_ready(VMBUS_HOST_DEV_HEARTBEAT));
+    struct vmbus_host_chan_info before = chan_info(VMBUS_HOST_DEV_HEARTBEAT);
+    for (int i = 0; i < 3; i++) {
+        uint64_t ok0 = chan_info(VMBUS_HOST_DEV_HEARTBEAT).hb_ok;
+        uint64_t f = irq_save();
+        int rc = vmbus_host_heartbeat_now();
+        irq_restore(f);
+        KT_CHECK_EQ(rc, 0);
+        uint64_t end = clock_ns() + WAIT_NS;
+        while (chan_info(VMBUS_HOST_DEV_HEARTBEAT).hb_ok == ok0 && clock_ns() < end)
+            cpu_relax();
+    }
+    struct vmbus_host_chan_info after = chan_info(VMBUS_HOST_DEV_HEARTBEAT);
+    KT_CHECK(after.hb_ok >= before.hb_ok + 3);
+    KT_CHECK_EQ(after.hb_bad, before.hb_bad);
+}
+
+/* A SYNC sample sets the kernel's wall clock to the host's time. */
+KTEST(vmbus_timesync, "vmbus.ic_timesync")
+{
+    if (!vmbus_test_begin())
+        return;
+    KT_CHECK(ic_ready(VMBUS_HOST_DEV_TIMESYNC));
+    uint32_t echoed0 = chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed;
+    uint64_t f = irq_save();
+    wallclock_set_ns(0);              /* 1970: timesync must move it */
+    int rc = vmbus_host_timesync_now(IC_TIMESYNC_FLAG_SYNC);
+    irq_restore(f);
+    KT_CHECK_EQ(rc, 0);
+    uint64_t end = clock_ns() + WAIT_NS;
+    while (wallclock_ns() < MODEL_WALL_BASE_NS && clock_ns() < end)
+        cpu_relax();
+    /* Host time = base + its clock (100 ns steps, the same TSC as ours). */
+    int64_t skew = (int64_t)(wallclock_ns() - (MODEL_WALL_BASE_NS + clock_ns()));
+    if (skew < -50000000 || skew > 50000000)
+        ktest_fail(__FILE__, __LINE__, "wall clock %llu ns, %lld ns off the host's time",
+                   (unsigned long long)wallclock_ns(), (long long)skew);
+    end = clock_ns() + WAIT_NS;
+    while (chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed == echoed0 && clock_ns() < end)
+        cpu_relax();
+    KT_CHECK(chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed > echoed0);
+}
+
+/* Signalling rule, counted at the host: with our interrupts held off, K
+ * echoes land in the guest's inbound ring but only the first (empty ->
+ * non-empty) raises a signal. Masked, none does; the guest then gets no
+ * interrupt at all and must find the data on its own (the tick's
+ * lost-interrupt rescue). */
+#define K 16
+KTEST(vmbus_signals, "vmbus.signal_on_transition")
+{
+    if (!vmbus_test_begin())
+        return;
+    struct vmbus_channel *ch = echo_find();
+    if (!ch)
+        return;
+    KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
+    if (!ch->open)
+        return;
+    uint8_t pkt[32];
+    memset(pkt, 0, sizeof pkt);
+
+    uint64_t f = irq_save();
+    struct vmbus_host_stats s0 = host_stats();
+    for (int i = 0; i < K; i++)
+        vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, 0, pkt, sizeof pkt);
+    struct vmbus_host_stats s1 = host_stats();
+    irq_restore(f);
+    KT_CHECK_EQ(s1.packets_to_guest - s0.packets_to_guest, K);
+    KT_CHECK_EQ(s1.host_signals - s0.host_signals, 1);
+    /* The host drains synchronously, so each send found the ring empty. */
+    KT_CHECK_EQ(s1.guest_signals - s0.guest_signals, K);
+    uint64_t end = clock_ns() + WAIT_NS;
+    while (atomic_load(&echo_rx.bad) < K && clock_ns() < end)   /* not echo_hdr: "bad" */
+        cpu_relax();
+    KT_CHECK_EQ(atomic_load(&echo_rx.bad), K);
+
+    unsigned long rescued0 = vmbus_rescued_events();
+    f = irq_save();
+    vmbus_ring_mask(&ch->inbound);
+    s0 = host_stats();
+    for (int i = 0; i < K; i++)
+        vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, 0, pkt, sizeof pkt);
+    s1 = host_stats();
+    KT_CHECK(vmbus_ring_unmask(&ch->inbound));   /* data waiting, no signal coming */
+    irq_restore(f);
+    KT_CHECK_EQ(s1.host_signals - s0.host_signals, 0);
+    end = clock_ns() + WAIT_NS;
+    while (atomic_load(&echo_rx.bad) < 2 * K && clock_ns() < end)
+        cpu_relax();
+    KT_CHECK_EQ(atomic_load(&echo_rx.bad), 2 * K);
+    KT_CHECK(vmbus_rescued_events() > rescued0);
+    vmbus_channel_close(ch);
+}
