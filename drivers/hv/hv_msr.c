@@ -2,28 +2,6 @@
 #include "drivers/hv/hv_internal.h"
 #include "kernel/log.h"
 
-const char *hv_msr_name(uint32_t msr)
-{
-    switch (msr) {
-    case HV_X64_MSR_GUEST_OS_ID:    return "GUEST_OS_ID";
-    case HV_X64_MSR_HYPERCALL:      return "HYPERCALL";
-    case HV_X64_MSR_VP_INDEX:       return "VP_INDEX";
-    case HV_X64_MSR_TIME_REF_COUNT: return "TIME_REF_COUNT";
-    case HV_X64_MSR_REFERENCE_TSC:  return "REFERENCE_TSC";
-    case HV_X64_MSR_TSC_FREQUENCY:  return "TSC_FREQUENCY";
-    case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
-    case HV_X64_MSR_SCONTROL:       return "SCONTROL";
-    case HV_X64_MSR_SVERSION:       return "SVERSION";
-    case HV_X64_MSR_SIEFP:          return "SIEFP";
-    case HV_X64_MSR_SIMP:           return "SIMP";
-    case HV_X64_MSR_EOM:            return "EOM";
-    case HV_X64_MSR_SINT0 + 2:      return "SINT2";
-    case HV_X64_MSR_STIMER0_CONFIG: return "STIMER0_CONFIG";
-    case HV_X64_MSR_STIMER0_COUNT:  return "STIMER0_COUNT";
-    default:                        return "synthetic MSR";
-    }
-}
-
 int hv_rdmsr(uint32_t msr, uint64_t *val)
 {
     *val = 0;

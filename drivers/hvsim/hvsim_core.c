@@ -124,27 +124,3 @@ void hvsim_get_stats(struct hvsim_stats *out)
     *out = hvsim.stats;
     hvsim_unlock();
 }
-
-const char *hvsim_msr_name(uint32_t msr)
-{
-    switch (msr) {
-    case HV_X64_MSR_GUEST_OS_ID: return "GUEST_OS_ID";
-    case HV_X64_MSR_HYPERCALL: return "HYPERCALL";
-    case HV_X64_MSR_VP_INDEX: return "VP_INDEX";
-    case HV_X64_MSR_TIME_REF_COUNT: return "TIME_REF_COUNT";
-    case HV_X64_MSR_REFERENCE_TSC: return "REFERENCE_TSC";
-    case HV_X64_MSR_TSC_FREQUENCY: return "TSC_FREQUENCY";
-    case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
-    case HV_X64_MSR_SCONTROL: return "SCONTROL";
-    case HV_X64_MSR_SVERSION: return "SVERSION";
-    case HV_X64_MSR_SIEFP: return "SIEFP";
-    case HV_X64_MSR_SIMP: return "SIMP";
-    case HV_X64_MSR_EOM: return "EOM";
-    default:
-        if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + 16)
-            return "SINTn";
-        if (hvsim_stimer_msr(msr))
-            return (msr - HV_X64_MSR_STIMER0_CONFIG) % 2 ? "STIMERn_COUNT" : "STIMERn_CONFIG";
-        return "MSR";
-    }
-}

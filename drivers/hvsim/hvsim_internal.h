@@ -91,6 +91,6 @@ void hvsim_stimer_reset(uint32_t vp);
 void hvsim_stimer_delivering_locked(uint32_t vp, struct hv_message *m, uint16_t pool_index);
 
 /* hvsim_core.c */
-const char *hvsim_msr_name(uint32_t msr);
+const char *hv_msr_name(uint32_t msr); /* drivers/hv/hv_names.c */
 
 #endif

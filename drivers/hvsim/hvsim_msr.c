@@ -175,7 +175,7 @@ int hvsim_wrmsr(uint32_t vp, uint32_t msr, uint64_t val)
     hvsim_unlock();
     if (r != 0)
         tracef(TRACE_HV, "hvsim", "host: wrmsr %s(0x%x) <- 0x%llx on VP%u -> #GP",
-               hvsim_msr_name(msr), msr, (unsigned long long)val, vp);
+               hv_msr_name(msr), msr, (unsigned long long)val, vp);
     hvsim_inj_flush(&inj);
     return r;
 }

@@ -6,7 +6,7 @@ VMBUS_HOST_SRCS := drivers/hvsim/vmbus_host_core.c drivers/hvsim/vmbus_host_conf
                    drivers/hvsim/vmbus_host_faults.c drivers/vmbus/vmbus_ring.c
 # HVSIM_SRCS comes from tests/host/hv.mk (recursive '=': expanded late).
 VMBUS_HOST_TEST_DEPS = $(VMBUS_HOST_SRCS) tests/host/vmbus_host_guest.c \
-                   $(HVSIM_SRCS) drivers/hv/hv_status.c
+                   $(HVSIM_SRCS) drivers/hv/hv_names.c
 
 HOST_TESTS += vmbus_host vmbus_host_dev vmbus_host_fault vmbus_host_config
 vmbus_host_SRCS = tests/host/vmbus_host_test.c $(VMBUS_HOST_TEST_DEPS)

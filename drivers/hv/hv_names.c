@@ -1,4 +1,6 @@
-/* Names for HV_STATUS codes, so every failed hypercall logs a word, not a number. */
+/* Names for TLFS numbers, so logs and traces show words: hypercall status
+ * codes and synthetic MSRs. Shared by the guest (drivers/hv) and the model
+ * (drivers/hvsim): both speak the same TLFS. */
 #include "drivers/hv/tlfs.h"
 
 const char *hv_status_name(uint64_t status)
@@ -32,5 +34,37 @@ const char *hv_status_name(uint64_t status)
     case HV_STATUS_INACTIVE:                 return "INACTIVE";
     case HV_STATUS_NO_RESOURCES:             return "NO_RESOURCES";
     default:                                 return "UNKNOWN_STATUS";
+    }
+}
+
+const char *hv_msr_name(uint32_t msr)
+{
+    static const char *const sint[16] = {
+        "SINT0", "SINT1", "SINT2", "SINT3", "SINT4", "SINT5", "SINT6", "SINT7",
+        "SINT8", "SINT9", "SINT10", "SINT11", "SINT12", "SINT13", "SINT14", "SINT15",
+    };
+    static const char *const stimer[8] = {
+        "STIMER0_CONFIG", "STIMER0_COUNT", "STIMER1_CONFIG", "STIMER1_COUNT",
+        "STIMER2_CONFIG", "STIMER2_COUNT", "STIMER3_CONFIG", "STIMER3_COUNT",
+    };
+    switch (msr) {
+    case HV_X64_MSR_GUEST_OS_ID:    return "GUEST_OS_ID";
+    case HV_X64_MSR_HYPERCALL:      return "HYPERCALL";
+    case HV_X64_MSR_VP_INDEX:       return "VP_INDEX";
+    case HV_X64_MSR_TIME_REF_COUNT: return "TIME_REF_COUNT";
+    case HV_X64_MSR_REFERENCE_TSC:  return "REFERENCE_TSC";
+    case HV_X64_MSR_TSC_FREQUENCY:  return "TSC_FREQUENCY";
+    case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
+    case HV_X64_MSR_SCONTROL:       return "SCONTROL";
+    case HV_X64_MSR_SVERSION:       return "SVERSION";
+    case HV_X64_MSR_SIEFP:          return "SIEFP";
+    case HV_X64_MSR_SIMP:           return "SIMP";
+    case HV_X64_MSR_EOM:            return "EOM";
+    default:
+        if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + 16)
+            return sint[msr - HV_X64_MSR_SINT0];
+        if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr < HV_X64_MSR_STIMER0_CONFIG + 8)
+            return stimer[msr - HV_X64_MSR_STIMER0_CONFIG];
+        return "synthetic MSR";
     }
 }
