@@ -27,7 +27,13 @@ static void dispatch_relid(uint32_t relid)
                      "(%lu such events)", relid, n);
         return;
     }
-    atomic_fetch_add_explicit(&ch->interrupts, 1, memory_order_relaxed);
+    /* Only the channel's target VP runs this (its SINT handler, or the
+     * rescue tick on that VP, both with interrupts off), so the statistic
+     * needs no locked add: a plain load and store cost ~5 ns less per event,
+     * a third of a one-event interrupt (docs/bench.md). */
+    atomic_store_explicit(&ch->interrupts,
+                          atomic_load_explicit(&ch->interrupts, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     cb(ch, ch->cb_ctx);
 }
 
