@@ -3,6 +3,7 @@
  * (a test that hangs with interrupts enabled is cut off and failed). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "kernel/ktest.h"
 #include "kernel/console.h"
@@ -60,6 +61,17 @@ void ktest_skip(const char *reason)
     snprintf(skip_reason, sizeof skip_reason, "%s", reason);
 }
 
+static void touch_byte(void *p)
+{
+    volatile uint8_t *b = p;
+    *b = *b;
+}
+
+int ktest_write_faults(volatile void *p, struct trap_catch *c)
+{
+    return trap_expect(VEC_PF, touch_byte, (void *)(uintptr_t)p, c);
+}
+
 /* Timer hook: past the deadline, resume the runner at its catch point. Only
  * when the tick interrupted the test itself (not another handler). */
 static void watchdog(struct trap_frame *f)
@@ -107,19 +119,28 @@ static bool selected(const char *glob, const char *name)
     return glob_match(glob, name);
 }
 
+/* Tests run in name order, whatever order the linker left them in. */
+#define KTEST_MAX 512
+static const struct ktest *order[KTEST_MAX];
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const struct ktest *const *)a)->name, (*(const struct ktest *const *)b)->name);
+}
+
 unsigned ktest_run(const char *glob)
 {
     if (strcmp(glob, "all") == 0 || strcmp(glob, "1") == 0)
         glob = "*";
-    unsigned planned = 0, failed_tests = 0, n = 0;
-    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
-        planned += selected(glob, t->name);
+    unsigned planned = 0, failed_tests = 0;
+    for (const struct ktest *t = __ktests_start; t < __ktests_end && planned < KTEST_MAX; t++)
+        if (selected(glob, t->name))
+            order[planned++] = t;
+    qsort(order, planned, sizeof order[0], by_name);
     out("TAP version 14\n1..%u\n", planned);
     timer_set_hook(watchdog);
-    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
-        if (!selected(glob, t->name))
-            continue;
-        n++;
+    for (unsigned n = 1; n <= planned; n++) {
+        const struct ktest *t = order[n - 1];
         failures = 0;
         skipped = false;
         watchdog_fired = false;

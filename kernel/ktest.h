@@ -36,6 +36,10 @@ void ktest_skip(const char *reason);
             ktest_fail(__FILE__, __LINE__, "%s == 0x%llx, expected %s == 0x%llx", #a, kt_a_, #b, kt_b_); \
     } while (0)
 
+struct trap_catch;
+/* Read and write back one byte at p: 1 if that raised #PF (details in *c). */
+int ktest_write_faults(volatile void *p, struct trap_catch *c);
+
 /* Runs the tests matching glob; returns the number that failed. */
 unsigned ktest_run(const char *glob);
 bool glob_match(const char *pattern, const char *s);

@@ -72,6 +72,18 @@ void trap_catch_redirect(struct trap_frame *f, struct trap_catch *c)
     f->rax = 1;
 }
 
+/* noinline: the catch must live in a frame of its own that outlasts fn. */
+__attribute__((noinline)) int trap_expect(int vector, void (*fn)(void *), void *arg,
+                                          struct trap_catch *c)
+{
+    trap_catch_set(c, vector);
+    if (trap_catch_arm(c))
+        return 1;
+    fn(arg);
+    trap_catch_clear();
+    return 0;
+}
+
 static void print_symbol_line(const char *prefix, uint64_t addr)
 {
     uint64_t off = 0;

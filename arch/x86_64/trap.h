@@ -41,6 +41,10 @@ void trap_catch_clear(void);
 /* Resume the interrupted context at the catch point (used by the test watchdog). */
 void trap_catch_redirect(struct trap_frame *f, struct trap_catch *c);
 
+/* Run fn(arg) with a catch for `vector` (-1: any exception): 1 if it fired
+ * (c->seen and c->cr2 say how), 0 if fn returned normally. */
+int trap_expect(int vector, void (*fn)(void *), void *arg, struct trap_catch *c);
+
 void trap_dispatch(struct trap_frame *f);
 void idt_init(void);
 void idt_load(void);

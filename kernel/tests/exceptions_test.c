@@ -3,76 +3,64 @@
 #include "kernel/ktest.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
-#include "kernel/pmm.h"
-#include "arch/x86_64/paging.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/pmm.h"
 
 static struct trap_catch c;
 
-/* Each helper raises one exception inside a catch and returns whether it
- * fired; noinline keeps the setjmp-like catch in a frame of its own. */
-static __attribute__((noinline)) int catch_de(void)
+static void divide_by_zero(void *arg)
 {
-    trap_catch_set(&c, VEC_DE);
-    if (trap_catch_arm(&c))
-        return 1;
+    (void)arg;
     volatile unsigned zero = 0, one = 1;
     volatile unsigned q = one / zero;
     (void)q;
-    trap_catch_clear();
-    return 0;
+}
+
+static void invalid_opcode(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("ud2");
+}
+
+static void breakpoint(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("int3");
+}
+
+static void load_bad_selector(void *arg)
+{
+    (void)arg;
+    /* A selector far past the GDT limit. */
+    __asm__ volatile("mov %0, %%ds" ::"r"((uint16_t)0x1238));
+}
+
+static void store_42(void *p)
+{
+    *(volatile uint64_t *)p = 42;
 }
 
 KTEST(de, "exceptions.divide_error")
 {
-    KT_CHECK_EQ(catch_de(), 1);
+    KT_CHECK_EQ(trap_expect(VEC_DE, divide_by_zero, NULL, &c), 1);
     KT_CHECK_EQ(c.seen.vector, VEC_DE);
-}
-
-static __attribute__((noinline)) int catch_ud(void)
-{
-    trap_catch_set(&c, VEC_UD);
-    if (trap_catch_arm(&c))
-        return 1;
-    __asm__ volatile("ud2");
-    trap_catch_clear();
-    return 0;
 }
 
 KTEST(ud, "exceptions.invalid_opcode")
 {
-    KT_CHECK_EQ(catch_ud(), 1);
+    KT_CHECK_EQ(trap_expect(VEC_UD, invalid_opcode, NULL, &c), 1);
     KT_CHECK_EQ(c.seen.vector, VEC_UD);
     /* RIP points at the ud2 itself (a fault, not a trap). */
     KT_CHECK_EQ(*(const uint16_t *)c.seen.rip, 0x0b0f);
 }
 
-static __attribute__((noinline)) int catch_bp(void)
-{
-    trap_catch_set(&c, VEC_BP);
-    if (trap_catch_arm(&c))
-        return 1;
-    __asm__ volatile("int3");
-    trap_catch_clear();
-    return 0;
-}
-
 KTEST(bp, "exceptions.breakpoint")
 {
-    KT_CHECK_EQ(catch_bp(), 1);
+    KT_CHECK_EQ(trap_expect(VEC_BP, breakpoint, NULL, &c), 1);
     KT_CHECK_EQ(c.seen.vector, VEC_BP);
     /* #BP is a trap: RIP is after the one-byte int3. */
     KT_CHECK_EQ(*(const uint8_t *)(c.seen.rip - 1), 0xcc);
-}
-
-static __attribute__((noinline)) int catch_pf_write(volatile uint64_t *p)
-{
-    trap_catch_set(&c, VEC_PF);
-    if (trap_catch_arm(&c))
-        return 1;
-    *p = 42;
-    trap_catch_clear();
-    return 0;
 }
 
 KTEST(pf, "exceptions.page_fault_cr2")
@@ -82,19 +70,19 @@ KTEST(pf, "exceptions.page_fault_cr2")
     KT_CHECK(pa != 0);
     vm_unmap(pa, PAGE_SIZE);
     volatile uint64_t *p = (volatile uint64_t *)(pa + 0x128);
-    KT_CHECK_EQ(catch_pf_write(p), 1);
+    KT_CHECK_EQ(trap_expect(VEC_PF, store_42, (void *)p, &c), 1);
     KT_CHECK_EQ(c.seen.vector, VEC_PF);
     KT_CHECK_EQ(c.cr2, (uint64_t)p);
     KT_CHECK_EQ(c.seen.error & 3, 2); /* not present, write */
     vm_map(pa, PAGE_SIZE, VM_WRITE);
-    KT_CHECK_EQ(catch_pf_write(p), 0);
+    KT_CHECK_EQ(trap_expect(VEC_PF, store_42, (void *)p, &c), 0);
     KT_CHECK_EQ(*p, 42);
     pmm_free(pa, 1);
 }
 
 KTEST(null, "exceptions.null_page_unmapped")
 {
-    KT_CHECK_EQ(catch_pf_write((volatile uint64_t *)8), 1);
+    KT_CHECK_EQ(trap_expect(VEC_PF, store_42, (void *)8, &c), 1);
     KT_CHECK_EQ(c.cr2, 8);
 }
 
@@ -113,20 +101,9 @@ KTEST(gp_msr, "exceptions.msr_gp_recovered")
     KT_CHECK(v != 0);
 }
 
-static __attribute__((noinline)) int catch_gp(void)
-{
-    trap_catch_set(&c, VEC_GP);
-    if (trap_catch_arm(&c))
-        return 1;
-    /* A selector far past the GDT limit. */
-    __asm__ volatile("mov %0, %%ds" ::"r"((uint16_t)0x1238));
-    trap_catch_clear();
-    return 0;
-}
-
 KTEST(gp, "exceptions.general_protection")
 {
-    KT_CHECK_EQ(catch_gp(), 1);
+    KT_CHECK_EQ(trap_expect(VEC_GP, load_bad_selector, NULL, &c), 1);
     KT_CHECK_EQ(c.seen.vector, VEC_GP);
     KT_CHECK_EQ(c.seen.error, 0x1238); /* the selector, as the error code */
 }
@@ -136,6 +113,23 @@ KTEST(many, "exceptions.repeated")
 {
     int n = 0;
     for (int i = 0; i < 100; i++)
-        n += catch_ud() + catch_bp();
+        n += trap_expect(VEC_UD, invalid_opcode, NULL, &c) + trap_expect(VEC_BP, breakpoint, NULL, &c);
     KT_CHECK_EQ(n, 200);
+}
+
+/* Catches nest: an inner catch for another vector does not swallow the
+ * exception; the outer one for this vector gets it. */
+static void nested_ud(void *arg)
+{
+    struct trap_catch inner;
+    trap_expect(VEC_PF, invalid_opcode, NULL, &inner);
+    *(int *)arg = 1; /* not reached: #UD unwinds past the inner catch */
+}
+
+KTEST(nested, "exceptions.nested_catch")
+{
+    int reached = 0;
+    KT_CHECK_EQ(trap_expect(VEC_UD, nested_ud, &reached, &c), 1);
+    KT_CHECK_EQ(reached, 0);
+    KT_CHECK_EQ(c.seen.vector, VEC_UD);
 }

@@ -179,16 +179,6 @@ KTEST(invalid, "hv.hypercall_status_codes")
 
 static struct trap_catch c;
 
-static __attribute__((noinline)) int write_to(volatile uint8_t *p)
-{
-    trap_catch_set(&c, VEC_PF);
-    if (trap_catch_arm(&c))
-        return 1;
-    *p = *p;
-    trap_catch_clear();
-    return 0;
-}
-
 /* After setup the hypercall page is code: executable, and a write faults. */
 KTEST(wx, "hv.hypercall_page_wx")
 {
@@ -204,9 +194,9 @@ KTEST(wx, "hv.hypercall_page_wx")
     if (!page)
         return;
     uint8_t first = page[0];
-    KT_CHECK_EQ(write_to(page), 1);
+    KT_CHECK_EQ(ktest_write_faults(page, &c), 1);
     KT_CHECK_EQ(c.seen.error & 3, 3);                 /* present, write */
-    KT_CHECK_EQ(write_to(page + HV_PAGE_SIZE - 1), 1);
+    KT_CHECK_EQ(ktest_write_faults(page + HV_PAGE_SIZE - 1, &c), 1);
     KT_CHECK_EQ(page[0], first);
     if (hv_backend() == HV_BACKEND_MODEL) {
         KT_CHECK_EQ(page[0], 0xcd);                   /* int $0xf3 */

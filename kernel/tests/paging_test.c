@@ -7,29 +7,14 @@
 
 static struct trap_catch c;
 
-static __attribute__((noinline)) int write_to(volatile uint8_t *p)
+static void call_it(void *fn)
 {
-    trap_catch_set(&c, VEC_PF);
-    if (trap_catch_arm(&c))
-        return 1;
-    *p = *p;
-    trap_catch_clear();
-    return 0;
-}
-
-static __attribute__((noinline)) int call_at(void (*fn)(void))
-{
-    trap_catch_set(&c, VEC_PF);
-    if (trap_catch_arm(&c))
-        return 1;
-    fn();
-    trap_catch_clear();
-    return 0;
+    ((void (*)(void))fn)();
 }
 
 KTEST(text_ro, "paging.text_read_only")
 {
-    KT_CHECK_EQ(write_to((volatile uint8_t *)(uintptr_t)&ktest_run), 1);
+    KT_CHECK_EQ(ktest_write_faults((volatile void *)(uintptr_t)&ktest_run, &c), 1);
     KT_CHECK_EQ(c.seen.error & 3, 3); /* present, write */
 }
 
@@ -37,7 +22,7 @@ static uint8_t data_page[64] = { 0xc3 }; /* ret */
 
 KTEST(data_nx, "paging.data_not_executable")
 {
-    KT_CHECK_EQ(call_at((void (*)(void))(uintptr_t)data_page), 1);
+    KT_CHECK_EQ(trap_expect(VEC_PF, call_it, data_page, &c), 1);
     KT_CHECK(c.seen.error & 16); /* instruction fetch */
 }
 
@@ -45,9 +30,9 @@ KTEST(exec_on_request, "paging.map_executable_on_request")
 {
     uint64_t pa = pmm_alloc(1);
     *(volatile uint8_t *)pa = 0xc3;
-    KT_CHECK_EQ(call_at((void (*)(void))pa), 1);
+    KT_CHECK_EQ(trap_expect(VEC_PF, call_it, (void *)pa, &c), 1);
     vm_protect(pa, PAGE_SIZE, VM_EXEC);
-    KT_CHECK_EQ(call_at((void (*)(void))pa), 0);
+    KT_CHECK_EQ(trap_expect(VEC_PF, call_it, (void *)pa, &c), 0);
     vm_protect(pa, PAGE_SIZE, VM_WRITE);
     pmm_free(pa, 1);
 }
@@ -58,5 +43,5 @@ KTEST(guard, "paging.stack_guard_page")
     uint64_t guard = top - 8192 - PAGE_SIZE;
     KT_CHECK(!vm_is_mapped(guard));
     KT_CHECK(vm_is_mapped(guard + PAGE_SIZE));
-    KT_CHECK_EQ(write_to((volatile uint8_t *)(guard + 100)), 1);
+    KT_CHECK_EQ(ktest_write_faults((volatile void *)(guard + 100), &c), 1);
 }
