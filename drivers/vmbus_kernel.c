@@ -136,24 +136,26 @@ static void vmbus_tick(void)
         vmbus_poll_rings(k_current_vp());
 }
 
+/* The default host, with the kernel services it runs on. */
+static void default_host_config(struct vmbus_host_config *cfg)
+{
+    vmbus_host_default_config(cfg);
+    cfg->nr_vps = cpu_count;
+    cfg->alloc_pages = k_alloc_pages;
+    cfg->free_pages = k_free_pages;
+    cfg->now_100ns = host_now_100ns;
+}
+
 static int start_model_host(void)
 {
     struct vmbus_host_config cfg;
     char err[256];
-    vmbus_host_default_config(&cfg);
-    cfg.nr_vps = cpu_count;
-    cfg.alloc_pages = k_alloc_pages;
-    cfg.free_pages = k_free_pages;
-    cfg.now_100ns = host_now_100ns;
+    default_host_config(&cfg);
     if (vmbus_host_parse_options(&cfg, option_str("hvsim.host"), option_str("hvsim.channels"),
                                  option_str("hvsim.relids"), option_str("hvsim.faults"), err,
                                  sizeof err) != 0) {
         log_err("hvsim", "%s; using the default VMBus host", err);
-        vmbus_host_default_config(&cfg);
-        cfg.nr_vps = cpu_count;
-        cfg.alloc_pages = k_alloc_pages;
-        cfg.free_pages = k_free_pages;
-        cfg.now_100ns = host_now_100ns;
+        default_host_config(&cfg);
     }
     uint64_t f = irq_save();
     int rc = vmbus_host_init(&cfg);

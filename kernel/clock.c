@@ -104,6 +104,12 @@ void clock_set_tsc_hz(uint64_t hz, const char *source)
     tsc_source = source;
 }
 
+void clock_set_lapic_timer_hz(uint64_t hz)
+{
+    lapic_rate = hz;
+}
+
+const char *clock_tsc_source(void) { return tsc_source; }
 uint64_t tsc_hz(void) { return tsc_rate; }
 uint64_t lapic_timer_hz(void) { return lapic_rate; }
 

@@ -15,6 +15,8 @@ void clock_calibrate(void);
 uint64_t tsc_hz(void);
 uint64_t lapic_timer_hz(void);  /* at divide-by-16 */
 void clock_set_tsc_hz(uint64_t hz, const char *source); /* e.g. Hyper-V's frequency MSR */
+void clock_set_lapic_timer_hz(uint64_t hz);              /* at divide-by-16; then timer_reprogram() */
+const char *clock_tsc_source(void);                      /* "calibrated", "assumed", ... */
 uint64_t clock_ns(void);        /* since calibration */
 void delay_us(uint64_t us);
 

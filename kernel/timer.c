@@ -86,3 +86,13 @@ int timer_add_tick_callback(void (*fn)(void))
     }
     return -1;
 }
+
+void timer_reprogram(void)
+{
+    uint64_t f = irq_save();
+    if (deadline_mode)
+        tsc_period = tsc_hz() / hz;
+    else
+        apic_write(APIC_TIMER_INIT, (uint32_t)(lapic_timer_hz() / hz));
+    irq_restore(f);
+}

@@ -6,6 +6,9 @@
 #include "arch/x86_64/trap.h"
 
 void timer_start(unsigned hz);
+/* The clock rates changed (better numbers from the hypervisor): keep the
+ * tick rate by reprogramming the period. */
+void timer_reprogram(void);
 unsigned timer_hz(void);
 const char *timer_mode_name(void);
 uint64_t timer_ticks(void);
