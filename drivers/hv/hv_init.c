@@ -53,17 +53,31 @@ static int give_up(const char *why)
 
 /* TLFS setup order: guest OS ID first (the hypervisor ignores a hypercall
  * enable before it), then the page; then read the MSR back and make one
- * harmless call (an unused call code) to see the page answer. */
+ * harmless call (an unused call code) to see the page answer.
+ *
+ * Ownership follows Linux hyperv_init (arch/x86/hyperv/hv_init.c) and
+ * FreeBSD hyperv_init + hypercall_create (sys/dev/hyperv/vmbus/hyperv.c):
+ * the guest OS ID is always written (Gen2 UEFI firmware talks VMBus itself
+ * and may leave its own ID behind), and HYPERCALL is always pointed at a page
+ * of ours, reserved bits preserved, even if firmware left it enabled: the
+ * firmware's GPA may lie in boot-services memory our allocator hands out
+ * again after ExitBootServices, and an overlay page over RAM we use is
+ * corruption. Only a Locked MSR (bit 1, TLFS "Hypercall page") cannot move;
+ * then the existing page is used. */
 static int enable_hypercall_page(void)
 {
     uint64_t v;
-    if (hv_rdmsr(HV_X64_MSR_GUEST_OS_ID, &v) != 0)
-        return give_up("GUEST_OS_ID MSR unreadable (#GP)");
-    if (v == 0 && hv_wrmsr(HV_X64_MSR_GUEST_OS_ID, HV_SINTER_GUEST_OS_ID) != 0)
+    if (hv_wrmsr(HV_X64_MSR_GUEST_OS_ID, HV_SINTER_GUEST_OS_ID) != 0)
         return give_up("GUEST_OS_ID MSR write refused (#GP)");
     if (hv_rdmsr(HV_X64_MSR_HYPERCALL, &v) != 0)
         return give_up("HYPERCALL MSR unreadable (#GP)");
-    if (!(v & HV_HYPERCALL_ENABLE)) {
+    if ((v & HV_HYPERCALL_ENABLE) && (v & HV_HYPERCALL_LOCKED)) {
+        log_warn("hv", "HYPERCALL MSR locked by firmware at 0x%llx; using that page",
+                 (unsigned long long)(v & HV_MSR_GPFN_MASK));
+    } else {
+        if (v & HV_HYPERCALL_ENABLE)
+            log_info("hv", "firmware left the hypercall page enabled at 0x%llx; moving it",
+                     (unsigned long long)(v & HV_MSR_GPFN_MASK));
         void *page = hv.params.alloc_page();
         if (!page)
             return give_up("no page for the hypercall page");

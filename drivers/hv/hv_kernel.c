@@ -201,8 +201,18 @@ int hv_kernel_setup(const char *option, unsigned nr_cpus)
     };
     if (hv_init(&p) != 0)
         return -1;
-    if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && hv_tsc_hz())
-        clock_set_tsc_hz(hv_tsc_hz(), "hyper-v frequency MSR");
+    /* Hyper-V states its TSC and APIC timer rates (a Gen2 VM may have no
+     * HPET for the calibration to lean on): take them and keep the tick
+     * rate by reprogramming the period. */
+    if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && (hv_tsc_hz() || hv_apic_hz())) {
+        if (hv_tsc_hz())
+            clock_set_tsc_hz(hv_tsc_hz(), "hyper-v frequency MSR");
+        if (hv_apic_hz())
+            clock_set_lapic_timer_hz(hv_apic_hz() / 16);
+        timer_reprogram();
+        log_info("hv", "TSC %llu kHz, APIC timer %llu kHz from the frequency MSRs",
+                 (unsigned long long)(tsc_hz() / 1000), (unsigned long long)(hv_apic_hz() / 1000));
+    }
     if (hv_backend() == HV_BACKEND_MODEL && timer_add_tick_callback(model_tick) != 0)
         log_warn("hv", "no tick callback slot: the model's synthetic timers will not run");
     int r = hv_synic_init_cpu(this_cpu()->index);

@@ -233,6 +233,7 @@ void vh_relid_released(uint32_t relid)
         return;
     }
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u released", relid);
+    vh_gpadl_drop_relid(relid);
     vh_free_slot(c);
 }
 

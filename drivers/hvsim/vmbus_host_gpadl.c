@@ -156,6 +156,22 @@ static void torndown(struct vh_gpadl *g)
     vh_send(&t, sizeof t);
 }
 
+/* The guest gives a rescinded relid back (RELID_RELEASED) without tearing
+ * its GPADLs down: Linux vmbus_teardown_gpadl (drivers/hv/channel.c) sends
+ * no GPADL_TEARDOWN once the channel is rescinded, so the host drops them
+ * itself, with no GPADL_TORNDOWN. */
+void vh_gpadl_drop_relid(uint32_t relid)
+{
+    for (uint32_t i = 0; i < vh.gp_cap; i++) {
+        struct vh_gpadl *g = &vh.gp[i];
+        if (g->state != VH_GP_FREE && g->relid == relid && g->users == 0) {
+            tracef(TRACE_VMBUS, VH_SUB, "host: GPADL 0x%x of released relid %u dropped",
+                   g->handle, relid);
+            memset(g, 0, sizeof *g);
+        }
+    }
+}
+
 void vh_gpadl_put(struct vh_gpadl *g)
 {
     if (g->users)

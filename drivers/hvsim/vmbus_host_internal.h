@@ -116,6 +116,7 @@ void vh_gpadl_body(const uint8_t *m, uint32_t len);
 void vh_gpadl_teardown(const uint8_t *m, uint32_t len);
 struct vh_gpadl *vh_gpadl_find(uint32_t handle);
 void vh_gpadl_put(struct vh_gpadl *g);
+void vh_gpadl_drop_relid(uint32_t relid);
 void vh_gpadl_reset(void);
 
 /* channels */

@@ -21,6 +21,13 @@ static uint32_t shutdown_handle(struct ic_channel_state *st, uint8_t *body, size
         return IC_STATUS_FAIL;
     }
     memcpy(&m, body, IC_SHUTDOWN_MIN_LEN);
+    /* Linux shutdown_onchannelcallback (drivers/hv/hv_util.c) acts on the
+     * exact values 0/1 (shutdown), 2/3 (reboot), 4/5 (hibernate), bit 0 being
+     * "forced", and answers HV_E_FAIL to anything else. */
+    if (m.flags > (IC_SHUTDOWN_FLAG_HIBERNATE | IC_SHUTDOWN_FLAG_FORCED)) {
+        log_warn("hvutil", "shutdown IC: unknown request flags 0x%x refused", m.flags);
+        return IC_STATUS_FAIL;
+    }
     if (m.flags & (IC_SHUTDOWN_FLAG_REBOOT | IC_SHUTDOWN_FLAG_HIBERNATE)) {
         log_warn("hvutil", "shutdown IC: %s request (flags 0x%x) refused",
                  (m.flags & IC_SHUTDOWN_FLAG_REBOOT) ? "reboot" : "hibernate", m.flags);

@@ -28,7 +28,11 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
         parenttime = m.parenttime;
         flags = m.flags;
     }
-    if (flags != IC_TIMESYNC_FLAG_SYNC && flags != IC_TIMESYNC_FLAG_SAMPLE)
+    /* SYNC and SAMPLE are bits: Linux adj_guesttime (drivers/hv/hv_util.c)
+     * tests flags & ICTIMESYNCFLAG_SYNC, FreeBSD vmbus_timesync tests
+     * VMBUS_ICMSG_TS_FLAG_SYNC / _SAMPLE the same way; SYNC wins. */
+    bool sync = (flags & IC_TIMESYNC_FLAG_SYNC) != 0;
+    if (!sync && !(flags & IC_TIMESYNC_FLAG_SAMPLE))
         return IC_STATUS_OK;  /* PROBE: nothing to set */
     if (parenttime < IC_TIMESYNC_UNIX_EPOCH_100NS ||
         parenttime - IC_TIMESYNC_UNIX_EPOCH_100NS > UINT64_MAX / 100) {
@@ -38,9 +42,8 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
     }
     uint64_t unix_ns = (parenttime - IC_TIMESYNC_UNIX_EPOCH_100NS) * 100;
     tracef(TRACE_VMBUS, "hvutil", "timesync %s: %llu ns since 1970",
-           flags == IC_TIMESYNC_FLAG_SYNC ? "sync" : "sample",
-           (unsigned long long)unix_ns);
-    platform_set_wall_clock(unix_ns, flags == IC_TIMESYNC_FLAG_SYNC);
+           sync ? "sync" : "sample", (unsigned long long)unix_ns);
+    platform_set_wall_clock(unix_ns, sync);
     return IC_STATUS_OK;
 bad:
     st->refused++;

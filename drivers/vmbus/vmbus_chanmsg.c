@@ -119,6 +119,10 @@ static void on_rescind(const struct vmbus_msg_relid *m)
     for (unsigned i = 0; i < 3; i++)
         if (slots[i]->armed && slots[i]->key1 == ch->relid)
             complete_slot(slots[i], 0xffffffffu);
+    /* GPADL_TORNDOWN is keyed (gpadl, relid): Linux vmbus_rescind_cleanup
+     * wakes a teardown waiter of this channel as well. */
+    if (vmbus_conn.gpadl_torndown.armed && vmbus_conn.gpadl_torndown.key2 == ch->relid)
+        complete_slot(&vmbus_conn.gpadl_torndown, 0xffffffffu);
 }
 
 static void on_answer(struct vmbus_wait_slot *s, const char *what, bool match,

@@ -126,8 +126,22 @@ void vmbus_channel_close(struct vmbus_channel *ch)
     tracef(TRACE_VMBUS, "vmbus", "relid %u closed", ch->relid);
 }
 
+/* Linux vmbus_set_event (drivers/hv/connection.c): for a channel whose offer
+ * does not have is_dedicated_interrupt, first set bit <relid> in the
+ * guest->host half of the interrupt page (vmbus_send_interrupt; FreeBSD
+ * vmbus_chan_signal sets it for every channel), so a host that shares one
+ * event connection between channels can tell which one signalled. Then
+ * HvSignalEvent on the offer's connection id. Monitored channels
+ * (monitor_allocated) are signalled the same way: that is Linux's
+ * low-latency path in vmbus_setevent (channel.c), which the host accepts;
+ * the monitor-page (MNF) path is only a batching optimisation. */
 void vmbus_channel_signal(struct vmbus_channel *ch)
 {
+    if (!ch->dedicated_interrupt && vmbus_conn.pages && ch->relid < VMBUS_MAX_RELIDS) {
+        uint64_t *send_half = (uint64_t *)((uint8_t *)vmbus_conn.pages + VMBUS_PAGE_SIZE / 2);
+        __atomic_fetch_or(&send_half[ch->relid / 64], 1ull << (ch->relid % 64),
+                          __ATOMIC_SEQ_CST);
+    }
     uint64_t st = vmbus_platform()->signal_event(ch->signal_conn_id);
     ch->signals_sent++;
     if (st != VMBUS_HV_STATUS_SUCCESS)

@@ -80,15 +80,21 @@ int vmbus_post(const void *msg, size_t len, const char *what)
             return VMBUS_OK;
         }
         /* The host's message queue for us is full (QEMU keeps 16): give it
-         * time to drain, bounded like every other wait. */
+         * time to drain, bounded like every other wait. Hyper-V may also
+         * answer INVALID_CONNECTION_ID when messages come too fast; Linux
+         * vmbus_post_msg (drivers/hv/connection.c) retries that too, for
+         * every message but INITIATE_CONTACT (which try_version posts
+         * itself, where the status means "version not supported"). */
         if (st != VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS &&
-            st != VMBUS_HV_STATUS_INSUFFICIENT_MEMORY) {
+            st != VMBUS_HV_STATUS_INSUFFICIENT_MEMORY &&
+            st != VMBUS_HV_STATUS_INVALID_CONNECTION_ID) {
             log_err("vmbus", "posting %s failed: HV status 0x%llx", what,
                     (unsigned long long)st);
             return VMBUS_EHV;
         }
         if (plat->now_ns() - start > wait_timeout_ns) {
-            log_err("vmbus", "timed out posting %s: host queue stays full", what);
+            log_err("vmbus", "timed out posting %s: host refuses it (HV status 0x%llx)",
+                    what, (unsigned long long)st);
             return VMBUS_ETIMEDOUT;
         }
         plat->pump();

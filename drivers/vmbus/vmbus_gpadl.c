@@ -90,16 +90,30 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
 
 int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t gpadl)
 {
+    /* Linux vmbus_teardown_gpadl (drivers/hv/channel.c): once the host has
+     * rescinded the channel it answers no GPADL_TEARDOWN (it drops the
+     * channel's GPADLs itself), so none is sent and the pages count as
+     * returned; a rescind arriving while we wait completes the wait
+     * (vmbus_rescind_cleanup in channel_mgmt.c; on_rescind here). */
     struct vmbus_msg_gpadl_teardown m = {
         .hdr.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
         .child_relid = ch->relid,
         .gpadl = gpadl,
     };
     vmbus_slot_arm(&vmbus_conn.gpadl_torndown, gpadl, ch->relid);
+    /* Armed first, so a rescind from here on completes the wait. */
+    if (atomic_load_explicit(&ch->rescinded, memory_order_acquire)) {
+        vmbus_conn.gpadl_torndown.armed = false;
+        tracef(TRACE_VMBUS, "vmbus", "relid %u: rescinded, GPADL %u not torn down "
+               "by message", ch->relid, gpadl);
+        return VMBUS_OK;
+    }
     int rc = vmbus_post(&m, sizeof m, "GPADL_TEARDOWN");
     if (rc == 0)
         rc = vmbus_wait(vmbus_slot_done, &vmbus_conn.gpadl_torndown, "GPADL_TORNDOWN");
     vmbus_conn.gpadl_torndown.armed = false;
+    if (rc == 0 && atomic_load_explicit(&ch->rescinded, memory_order_acquire))
+        return VMBUS_OK;  /* woken by the rescind, not by GPADL_TORNDOWN */
     if (rc == 0)
         tracef(TRACE_VMBUS, "vmbus", "relid %u: GPADL %u torn down", ch->relid, gpadl);
     return rc;

@@ -221,6 +221,49 @@ static void test_boot_real_refusals(void)
     free_pages();
 }
 
+/* Gen2 UEFI firmware may leave its guest OS ID and an enabled hypercall page
+ * behind. Like Linux hyperv_init and FreeBSD hyperv_init/hypercall_create,
+ * the kernel writes its own ID and moves the page to one it owns; only a
+ * Locked HYPERCALL MSR makes it keep the firmware's page. The model stands
+ * in for the real backend here (p.sim = NULL: it is not reset). */
+static void test_boot_real_after_firmware(void)
+{
+    struct hvsim_config cfg;
+    uint64_t v;
+    free_pages();
+    cur_cpu = 0;
+    hvsim_default_config(&cfg, 1);
+    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    uint8_t *fw = alloc_page();
+    const uint64_t fw_id = 0x0001060300000000ull;   /* a proprietary-layout ID */
+    CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_GUEST_OS_ID, fw_id), 0);
+    CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_HYPERCALL, (uint64_t)(uintptr_t)fw | 1), 0);
+    struct hv_boot_params p = { .nr_cpus = 1, .cpuid = cpuid_hv_full,
+        .alloc_vector = alloc_vector, .alloc_page = alloc_page, .this_cpu = this_cpu };
+    CHECK_EQ(hv_init_with(&p, &model_ops, &model_ops), 0);
+    CHECK(strcmp(hv_backend_name(), "real") == 0);
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_GUEST_OS_ID, &v), 0);
+    CHECK_EQ(v, HV_SINTER_GUEST_OS_ID);
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_HYPERCALL, &v), 0);
+    CHECK(v & HV_HYPERCALL_ENABLE);
+    CHECK((v & HV_MSR_GPFN_MASK) != (uint64_t)(uintptr_t)fw);
+    CHECK(gpa_to_ptr(v & HV_MSR_GPFN_MASK, HV_PAGE_SIZE) != NULL);
+
+    /* Locked by firmware: the page cannot move, so it is used where it is. */
+    free_pages();
+    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    fw = alloc_page();
+    CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_GUEST_OS_ID, fw_id), 0);
+    CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_HYPERCALL,
+                         (uint64_t)(uintptr_t)fw | HV_HYPERCALL_ENABLE | HV_HYPERCALL_LOCKED), 0);
+    CHECK_EQ(hv_init_with(&p, &model_ops, &model_ops), 0);
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_GUEST_OS_ID, &v), 0);
+    CHECK_EQ(v, HV_SINTER_GUEST_OS_ID);
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_HYPERCALL, &v), 0);
+    CHECK_EQ(v & HV_MSR_GPFN_MASK, (uint64_t)(uintptr_t)fw);
+    free_pages();
+}
+
 static void test_msr_semantics(void)
 {
     struct hvsim_config cfg;
@@ -523,6 +566,7 @@ int main(void)
     RUN_TEST(test_boot_model);
     RUN_TEST(test_boot_choices);
     RUN_TEST(test_boot_real_refusals);
+    RUN_TEST(test_boot_real_after_firmware);
     RUN_TEST(test_msr_semantics);
     RUN_TEST(test_10000_messages_ordered);
     RUN_TEST(test_pending_and_eom);

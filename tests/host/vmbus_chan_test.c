@@ -174,12 +174,17 @@ static void rescind_calls_remove(void)
     CHECK_EQ(vmbus_connect(), VMBUS_OK);
     CHECK_EQ(probes, 1);
     unsigned long live = fh_pages_live();
+    unsigned teardowns = fh.gpadl_teardowns;
     fh_rescind(1);
     fh_pump();
     CHECK_EQ(removes, 0);            /* the interrupt only flags it */
     vmbus_poll();
     CHECK_EQ(removes, 1);
     CHECK_EQ(fh.relid_released, 1);
+    /* Linux vmbus_teardown_gpadl: no GPADL_TEARDOWN for a rescinded channel
+     * (the host would not answer it); the pages are still given back. */
+    CHECK_EQ(fh.gpadl_teardowns, teardowns);
+    CHECK_EQ(fh.closes, 1);
     CHECK(vmbus_relid_to_channel(1) == NULL);
     CHECK_EQ(fh_pages_live(), live - 10);
     /* Re-offered at the same relid: probed again. */
@@ -211,6 +216,51 @@ static void modifychannel_by_version(void)
     CHECK_EQ(vmbus_connect(), VMBUS_OK);
     CHECK_EQ(vmbus_channel_retarget(bound, 5), VMBUS_EINVAL);
     CHECK_EQ(fh.ch[1].target_vp, 3);
+    vmbus_driver_unregister(&test_drv);
+    vmbus_disconnect();
+}
+
+/* Linux vmbus_set_event: the send-half interrupt-page bit is set only for
+ * channels whose offer lacks is_dedicated_interrupt; HvSignalEvent always. */
+static void signal_sets_int_page_bit_unless_dedicated(void)
+{
+    struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    start(FH_QEMU);   /* 4.0: the interrupt page went out in INITIATE_CONTACT */
+    fh_add_offer(1, scsi);
+    vmbus_driver_register(&test_drv);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    const uint64_t *send_half =
+        (const uint64_t *)((const uint8_t *)vmbus_conn.pages + VMBUS_PAGE_SIZE / 2);
+    CHECK(bound->dedicated_interrupt);
+    unsigned long sig = fh.ch[1].signals_from_guest;
+    vmbus_channel_signal(bound);
+    CHECK_EQ(send_half[0], 0);
+    CHECK_EQ(fh.ch[1].signals_from_guest, sig + 1);
+    bound->dedicated_interrupt = false;
+    vmbus_channel_signal(bound);
+    CHECK_EQ(send_half[0], 1ull << 1);
+    CHECK_EQ(fh.ch[1].signals_from_guest, sig + 2);
+    /* The receive half stays the host's. */
+    CHECK_EQ(((const uint64_t *)vmbus_conn.pages)[0], 0);
+    vmbus_driver_unregister(&test_drv);
+    vmbus_disconnect();
+}
+
+/* Linux vmbus_post_msg retries HV_STATUS_INVALID_CONNECTION_ID ("we could
+ * get this if we send messages too frequently") for all but INITIATE_CONTACT. */
+static void post_retries_transient_bad_connection(void)
+{
+    struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    start(FH_HYPERV);
+    fh_add_offer(1, scsi);
+    vmbus_driver_register(&test_drv);
+    fh.bad_conn_once = 3;            /* REQUESTOFFERS refused three times */
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(fh.bad_conn_once, 0);
+    CHECK_EQ(probes, 1);
+    fh.bad_conn_once = 2;
+    CHECK_EQ(vmbus_channel_retarget(bound, 4), VMBUS_OK);
+    CHECK_EQ(fh.ch[1].target_vp, 4);
     vmbus_driver_unregister(&test_drv);
     vmbus_disconnect();
 }
@@ -325,6 +375,10 @@ static void ic_shutdown_calls_hook(void)
     ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 2, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_FAIL);
     CHECK_EQ(shutdowns, 0);
+    sd->flags = 8;                   /* not 0..5: Linux answers HV_E_FAIL */
+    ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 4, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(shutdowns, 0);
     sd->flags = IC_SHUTDOWN_FLAG_FORCED;
     ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 3, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_OK);
@@ -350,11 +404,25 @@ static void ic_timesync_sets_clock(void)
     CHECK_EQ(rh.status, IC_STATUS_OK);
     CHECK_EQ(wall_ns, 1704067200000000000ull);
     CHECK_EQ(wall_sync, 1);
+    /* Flags are bits (Linux adj_guesttime): SAMPLE alone is a soft sample,
+     * SYNC|SAMPLE still a hard set. */
+    t.flags = IC_TIMESYNC_FLAG_SAMPLE;
+    t.parenttime += 10000000ull;     /* + 1 s */
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 4, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    CHECK_EQ(wall_ns, 1704067201000000000ull);
+    CHECK_EQ(wall_sync, 0);
+    t.flags = IC_TIMESYNC_FLAG_SYNC | IC_TIMESYNC_FLAG_SAMPLE;
+    t.parenttime += 10000000ull;
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 5, rep, &rh);
+    CHECK_EQ(wall_ns, 1704067202000000000ull);
+    CHECK_EQ(wall_sync, 1);
+    t.flags = IC_TIMESYNC_FLAG_SYNC;
     /* Before 1970: refused, clock untouched. */
     t.parenttime = 5;
     ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 3, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_FAIL);
-    CHECK_EQ(wall_ns, 1704067200000000000ull);
+    CHECK_EQ(wall_ns, 1704067202000000000ull);
     hvutil_unregister_all();
     vmbus_disconnect();
 }
@@ -367,6 +435,8 @@ int main(void)
     RUN_TEST(open_refused_cleans_up);
     RUN_TEST(rescind_calls_remove);
     RUN_TEST(modifychannel_by_version);
+    RUN_TEST(signal_sets_int_page_bit_unless_dedicated);
+    RUN_TEST(post_retries_transient_bad_connection);
     RUN_TEST(ic_negotiate_and_heartbeat);
     RUN_TEST(ic_shutdown_calls_hook);
     RUN_TEST(ic_timesync_sets_clock);

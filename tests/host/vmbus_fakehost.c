@@ -202,6 +202,7 @@ static void host_handle(const struct fh_msg *q)
     case VMBUS_MSG_GPADL_TEARDOWN: {
         const struct vmbus_msg_gpadl_teardown *t = (const void *)p;
         struct fh_gpadl *g = find_gpadl(t->gpadl);
+        fh.gpadl_teardowns++;
         if (g) {
             free(g->pfns);
             g->pfns = NULL;
@@ -226,6 +227,12 @@ static void host_handle(const struct fh_msg *q)
     case VMBUS_MSG_RELID_RELEASED: {
         const struct vmbus_msg_relid *c = (const void *)p;
         fh.relid_released++;
+        /* As the model: the host drops a released relid's GPADLs. */
+        for (unsigned i = 0; i < fh.n_gpadls; i++)
+            if (fh.gpadls[i].relid == c->child_relid && fh.gpadls[i].pfns) {
+                free(fh.gpadls[i].pfns);
+                fh.gpadls[i].pfns = NULL;
+            }
         if (c->child_relid < VMBUS_MAX_RELIDS) {
             fh.ch[c->child_relid].offered = false;
             fh.ch[c->child_relid].rescinded = false;
@@ -279,6 +286,12 @@ static uint64_t fh_post_message(uint32_t conn, uint32_t type, const void *payloa
     else
         ok = conn == (VMBUS_VERSION_USES_CONN_ID_4(fh.negotiated) ? fh.msg_conn_id
                                                                   : VMBUS_MESSAGE_CONNECTION_ID);
+    /* Transient refusal, as Linux vmbus_post_msg says Hyper-V gives when
+     * messages come too frequently. */
+    if (ok && fh.bad_conn_once && h.msgtype != VMBUS_MSG_INITIATE_CONTACT) {
+        fh.bad_conn_once--;
+        return VMBUS_HV_STATUS_INVALID_CONNECTION_ID;
+    }
     if (!ok) {
         if (h.msgtype != VMBUS_MSG_INITIATE_CONTACT)
             fh.bad_conn_posts++;

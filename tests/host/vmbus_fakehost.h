@@ -56,6 +56,8 @@ struct fakehost {
     uint32_t negotiated;
     unsigned posts, insufficient_buffers, bad_conn_posts, bad_messages;
     unsigned gpadl_headers, gpadl_bodies, relid_released, unloads, closes;
+    unsigned gpadl_teardowns;
+    unsigned bad_conn_once;        /* answer the next n posts INVALID_CONNECTION_ID */
     unsigned max_queue_seen;
     struct fh_channel ch[VMBUS_MAX_RELIDS];
     struct fh_gpadl gpadls[64];

@@ -224,6 +224,8 @@ static void test_rescind_reuse(void)
     CHECK_EQ(fg_boot(1, "hyperv", "2", "dense", NULL), 0);
     CHECK(fg_negotiate() != 0);
     CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 6);
+    uint8_t *mem = fg_alloc(2);
+    CHECK_EQ(fg_gpadl(3, 0x300, mem, 2), 0);
     CHECK_EQ(vmbus_host_rescind(3), 0);
     CHECK(fg_wait(VMBUS_MSG_RESCIND_CHANNELOFFER, &m));
     CHECK_EQ(rd32(&m, 8), 3);
@@ -237,6 +239,9 @@ static void test_rescind_reuse(void)
     CHECK_EQ(vmbus_host_offer(VMBUS_HOST_DEV_SCSI), 3);   /* dense reuse */
     CHECK(fg_wait(VMBUS_MSG_OFFERCHANNEL, &m));
     CHECK_EQ(rd32(&m, 184), 3);
+    /* The released relid's GPADL was dropped without GPADL_TEARDOWN (Linux
+     * sends none after a rescind): its handle is free again. */
+    CHECK_EQ(fg_gpadl(2, 0x300, mem, 2), 0);
     /* releasing a live relid is refused */
     struct vmbus_host_stats st0, st1;
     vmbus_host_get_stats(&st0);
