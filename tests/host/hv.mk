@@ -8,5 +8,5 @@ HVSIM_SRCS    := drivers/hvsim/hvsim_core.c drivers/hvsim/hvsim_msr.c \
 
 HOST_TESTS += hv_detect hv_model hv_stimer
 hv_detect_SRCS := tests/host/hv_detect_test.c drivers/hv/hv_detect.c drivers/hv/hv_names.c
-hv_model_SRCS  := tests/host/hv_model_test.c $(HV_GUEST_SRCS) $(HVSIM_SRCS)
-hv_stimer_SRCS := tests/host/hv_stimer_test.c $(HV_GUEST_SRCS) $(HVSIM_SRCS)
+hv_model_SRCS  := tests/host/hv_model_test.c tests/host/fake_guest_ram.c $(HV_GUEST_SRCS) $(HVSIM_SRCS)
+hv_stimer_SRCS := tests/host/hv_stimer_test.c tests/host/fake_guest_ram.c $(HV_GUEST_SRCS) $(HVSIM_SRCS)

@@ -8,42 +8,17 @@
 #include "drivers/hvsim/hvsim.h"
 #include "kernel/log.h"
 #include "tests/host/check.h"
+#include "tests/host/fake_guest_ram.h"
 #include "tests/host/host_log.h"
 
-#define NPAGES 64
 #define VEC 0x40
-static uint8_t *pages[NPAGES];
-static unsigned npages;
 static unsigned cur_cpu;
 static unsigned injections;
 static bool irr[HVSIM_MAX_VPS][256];   /* a recorder modelled as an APIC IRR */
 
-static void *alloc_page(void)
-{
-    if (npages == NPAGES)
-        return NULL;
-    uint8_t *p = aligned_alloc(HV_PAGE_SIZE, HV_PAGE_SIZE);
-    memset(p, 0, HV_PAGE_SIZE);
-    pages[npages++] = p;
-    return p;
-}
-
-static void free_pages(void)
-{
-    for (unsigned i = 0; i < npages; i++)
-        free(pages[i]);
-    npages = 0;
-}
-
-static void *gpa_to_ptr(uint64_t gpa, size_t len)
-{
-    for (unsigned i = 0; i < npages; i++) {
-        uint64_t b = (uint64_t)(uintptr_t)pages[i];
-        if (gpa >= b && gpa + len <= b + HV_PAGE_SIZE)
-            return (void *)(uintptr_t)gpa;
-    }
-    return NULL;
-}
+static void *alloc_page(void) { return fake_ram_alloc_page(); }
+static void free_pages(void) { fake_ram_reset(); }
+static void *gpa_to_ptr(uint64_t gpa, size_t len) { return fake_ram_gpa_to_ptr(gpa, len); }
 
 static void inject(uint32_t vp, uint8_t vector)
 {

@@ -7,45 +7,20 @@
 #include "drivers/hv/hv.h"
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/check.h"
+#include "tests/host/fake_guest_ram.h"
 
-#define NPAGES  16
 #define SINT_VEC   0x40
 #define TIMER_VEC  0x41
 #define CFG(t)  (HV_X64_MSR_STIMER0_CONFIG + 2 * (t))
 #define CNT(t)  (HV_X64_MSR_STIMER0_COUNT + 2 * (t))
 #define SINT2   (2ull << HV_STIMER_SINT_SHIFT)
 
-static uint8_t *pages[NPAGES];
-static unsigned npages;
 static uint64_t clock_100ns = 1000;
 static unsigned irr[HVSIM_MAX_VPS][256];   /* injections per vector, not yet taken */
 
-static void *alloc_page(void)
-{
-    if (npages == NPAGES)
-        return NULL;
-    uint8_t *p = aligned_alloc(HV_PAGE_SIZE, HV_PAGE_SIZE);
-    memset(p, 0, HV_PAGE_SIZE);
-    pages[npages++] = p;
-    return p;
-}
-
-static void free_pages(void)
-{
-    for (unsigned i = 0; i < npages; i++)
-        free(pages[i]);
-    npages = 0;
-}
-
-static void *gpa_to_ptr(uint64_t gpa, size_t len)
-{
-    for (unsigned i = 0; i < npages; i++) {
-        uint64_t b = (uint64_t)(uintptr_t)pages[i];
-        if (gpa >= b && gpa + len <= b + HV_PAGE_SIZE)
-            return (void *)(uintptr_t)gpa;
-    }
-    return NULL;
-}
+static void *alloc_page(void) { return fake_ram_alloc_page(); }
+static void free_pages(void) { fake_ram_reset(); }
+static void *gpa_to_ptr(uint64_t gpa, size_t len) { return fake_ram_gpa_to_ptr(gpa, len); }
 
 static void inject(uint32_t vp, uint8_t vector) { irr[vp][vector]++; }
 static uint32_t current_vp(void) { return 0; }
