@@ -191,6 +191,19 @@ void platform_set_wall_clock(uint64_t unix_ns, int sync)
     wallclock_set_ns(unix_ns);
 }
 
+static uint64_t read_tsc(void)
+{
+    return rdtsc();
+}
+
+bool platform_ref_time_100ns(uint64_t *now)
+{
+    uint64_t f = irq_save();   /* under the model this is a model MSR read */
+    bool ok = hv_ref_time(read_tsc, now);
+    irq_restore(f);
+    return ok;
+}
+
 static bool up;
 
 int vmbus_kernel_init(void)

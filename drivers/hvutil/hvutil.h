@@ -4,6 +4,7 @@
 #ifndef SINTER_HVUTIL_H
 #define SINTER_HVUTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void hvutil_register_all(void);
@@ -15,5 +16,9 @@ void platform_shutdown(void);
 /* Nanoseconds since 1970-01-01 UTC. sync is true for a hard set (boot,
  * resume) and false for a periodic sample the kernel may smooth or ignore. */
 void platform_set_wall_clock(uint64_t unix_ns, int sync);
+/* The partition reference time (TLFS TIME_REF_COUNT, 100 ns units) now;
+ * false when the platform has none. Timesync 4.0 uses it to add the time a
+ * sample spent in transit. */
+bool platform_ref_time_100ns(uint64_t *now);
 
 #endif

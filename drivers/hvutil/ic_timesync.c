@@ -20,6 +20,13 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
         memcpy(&m, body, sizeof m);
         parenttime = m.parenttime;
         flags = m.flags;
+        /* The host stamped the sample at reference time vmreferencetime;
+         * add what has passed since, as Linux adj_guesttime
+         * (drivers/hv/hv_util.c) and FreeBSD vmbus_timesync do. */
+        uint64_t now;
+        if (platform_ref_time_100ns(&now) && now >= m.vmreferencetime &&
+            now - m.vmreferencetime <= UINT64_MAX - parenttime)
+            parenttime += now - m.vmreferencetime;
     } else {
         struct ic_timesync_msg m;
         if (len < sizeof m)

@@ -18,6 +18,9 @@ static uint64_t wall_ns;
 static int wall_sync;
 void platform_shutdown(void) { shutdowns++; }
 void platform_set_wall_clock(uint64_t ns, int sync) { wall_ns = ns; wall_sync = sync; }
+static bool ref_valid;
+static uint64_t ref_now;
+bool platform_ref_time_100ns(uint64_t *now) { *now = ref_now; return ref_valid; }
 
 /* ---- a test driver ---- */
 static int probes, removes, callbacks;
@@ -417,6 +420,18 @@ static void ic_timesync_sets_clock(void)
     ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 5, rep, &rh);
     CHECK_EQ(wall_ns, 1704067202000000000ull);
     CHECK_EQ(wall_sync, 1);
+    /* 4.0 samples carry the reference time they were taken at: the time
+     * in transit (0.5 s here) is added; a stamp from the future is not. */
+    ref_valid = true;
+    ref_now = 123456789;
+    t.vmreferencetime = ref_now - 5000000;
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 6, rep, &rh);
+    CHECK_EQ(wall_ns, 1704067202500000000ull);
+    t.vmreferencetime = ref_now + 5000000;
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 7, rep, &rh);
+    CHECK_EQ(wall_ns, 1704067202000000000ull);
+    ref_valid = false;
+    t.vmreferencetime = 0;
     t.flags = IC_TIMESYNC_FLAG_SYNC;
     /* Before 1970: refused, clock untouched. */
     t.parenttime = 5;
