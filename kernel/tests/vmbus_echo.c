@@ -129,24 +129,37 @@ int echo_open(struct vmbus_channel *ch)
     return vmbus_channel_open(ch, ECHO_RING, ECHO_RING, echo_callback, NULL);
 }
 
+/* Waiting is bounded by progress, not by a total: it gives up only when no
+ * echo arrived for stall_ns. */
+struct progress {
+    uint64_t seen, at, stall_ns;
+};
+
+static bool stalled(struct progress *p)
+{
+    uint64_t now = clock_ns(), got = atomic_load(&echo_rx.received);
+    if (got != p->seen) {
+        p->seen = got;
+        p->at = now;
+        return false;
+    }
+    return now - p->at > p->stall_ns;
+}
+
 struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n,
                             unsigned stall_ms, void (*after_sent)(uint64_t seq))
 {
     static uint8_t tx[sizeof(struct echo_hdr) + ECHO_MAX_DATA];
     struct echo_result r = { 0, 0, false, 0 };
-    uint64_t t0 = clock_ns(), stall_ns = (uint64_t)stall_ms * 1000000ull;
-    uint64_t seen = atomic_load(&echo_rx.received), progress_at = t0;
+    uint64_t t0 = clock_ns();
+    struct progress prog = { atomic_load(&echo_rx.received), t0, (uint64_t)stall_ms * 1000000ull };
     for (uint64_t seq = first; seq < first + n && !r.stop_rc && !r.stalled; seq++) {
         size_t len = build_packet(tx, seq);
         int rc;
         /* A full ring waits for the receiver: bounded by progress. */
         while ((rc = vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, seq, tx, len)) ==
                VMBUS_EAGAIN) {
-            uint64_t now = clock_ns(), got = atomic_load(&echo_rx.received);
-            if (got != seen) {
-                seen = got;
-                progress_at = now;
-            } else if (now - progress_at > stall_ns) {
+            if (stalled(&prog)) {
                 r.stalled = true;
                 break;
             }
@@ -163,13 +176,7 @@ struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n
     /* Wait for the echoes still in flight. */
     uint64_t want = first + r.sent;
     while (!r.stop_rc && !r.stalled && echo_rx.next < want) {
-        uint64_t now = clock_ns(), got = atomic_load(&echo_rx.received);
-        if (got != seen) {
-            seen = got;
-            progress_at = now;
-        } else if (now - progress_at > stall_ns) {
-            r.stalled = true;
-        }
+        r.stalled = stalled(&prog);
         cpu_relax();
     }
     r.ns = clock_ns() - t0;
