@@ -194,6 +194,17 @@ scenario_vmbus_bad_pkt() {
         ! has "$n" "^not ok" && rc_is "$n" 0'
 }
 
+# A host that never answers: the bounded wait names the step, and boot goes
+# on without VMBus.
+scenario_vmbus_mute_host() {
+    local n=$1
+    boot "$n" 120 CMDLINE="exit=1 hvsim.faults=mute" SMP=1
+    check "$n" "no answer to INITIATE_CONTACT: timeout names the step, boot continues" eval '
+        has "$n" "^vmbus: error: timed out after [0-9]+ ms waiting for VERSION_RESPONSE to INITIATE_CONTACT" &&
+        has "$n" "^vmbus: error: connection failed; continuing without VMBus" &&
+        has "$n" "^sinter: boot ok .* hv=model vmbus=none offers=0 hwm=0" && rc_is "$n" 0'
+}
+
 # The host asks for a shutdown 300 ms after VMBus is up; the idle kernel
 # answers, disconnects and powers off with status 0 (no exit= or test=).
 scenario_vmbus_host_shutdown() {
@@ -235,4 +246,4 @@ QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite
            scenario_vmbus_qemu_host scenario_vmbus_2047_dense scenario_vmbus_2047_random
            scenario_vmbus_100_sparse scenario_vmbus_100_dense scenario_vmbus_bad_msg
            scenario_vmbus_bad_ring scenario_vmbus_bad_pkt scenario_vmbus_host_shutdown
-           scenario_vmbus_trace"
+           scenario_vmbus_trace scenario_vmbus_mute_host"
