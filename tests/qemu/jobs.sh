@@ -194,6 +194,18 @@ scenario_vmbus_bad_pkt() {
         ! has "$n" "^not ok" && rc_is "$n" 0'
 }
 
+# Spurious event bits for relids with no open channel, above and below the
+# high-water mark on every tick: counted, logged at a rate limit (8 lines,
+# then one per 1024), never followed; every channel keeps working.
+scenario_vmbus_spurious_bits() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=vmbus.* hvsim.faults=spurious_bits" SMP=1
+    check "$n" "spurious event bits counted and rate-limited; vmbus.* tests pass" eval '
+        has "$n" "^vmbus: warning: event for relid [0-9]+ with no open channel \(1 such events\)" &&
+        [ "$(grep -a -c "with no open channel" "$RESULTS/$n.log")" -le 10 ] &&
+        ! has "$n" "^not ok" && has "$n" "^# 0 of [0-9]+ test" && rc_is "$n" 0'
+}
+
 # A host that never answers: the bounded wait names the step, and boot goes
 # on without VMBus.
 scenario_vmbus_mute_host() {
@@ -246,4 +258,5 @@ QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite
            scenario_vmbus_qemu_host scenario_vmbus_2047_dense scenario_vmbus_2047_random
            scenario_vmbus_100_sparse scenario_vmbus_100_dense scenario_vmbus_bad_msg
            scenario_vmbus_bad_ring scenario_vmbus_bad_pkt scenario_vmbus_host_shutdown
-           scenario_vmbus_trace scenario_vmbus_mute_host"
+           scenario_vmbus_trace scenario_vmbus_mute_host
+           scenario_vmbus_spurious_bits"
