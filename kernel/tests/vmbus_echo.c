@@ -146,6 +146,15 @@ static bool stalled(struct progress *p)
     return now - p->at > p->stall_ns;
 }
 
+struct vmbus_channel *echo_find_open(void)
+{
+    struct vmbus_channel *ch = echo_find();
+    if (!ch)
+        return NULL;
+    KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
+    return ch->open ? ch : NULL;
+}
+
 struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n,
                             unsigned stall_ms, void (*after_sent)(uint64_t seq))
 {
@@ -207,11 +216,8 @@ static struct vmbus_host_chan_info host_chan(uint32_t relid)
  * notes the host's interrupt faults so a scenario can see they happened. */
 static void echo_n(uint64_t n)
 {
-    struct vmbus_channel *ch = echo_find();
+    struct vmbus_channel *ch = echo_find_open();
     if (!ch)
-        return;
-    KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
-    if (!ch->open)
         return;
     struct vmbus_host_stats s0 = host_stats();
     struct vmbus_host_chan_info c0 = host_chan(ch->relid);

@@ -29,6 +29,8 @@ bool vmbus_test_begin(void);
 struct vmbus_channel *echo_find(void);
 /* Reset echo_rx and open ch with the echo callback (64 KiB rings). */
 int echo_open(struct vmbus_channel *ch);
+/* echo_find then echo_open: the open echo channel, or NULL (test failed). */
+struct vmbus_channel *echo_find_open(void);
 /* The callback, for tests that run it by hand (interrupts off). */
 void echo_callback(struct vmbus_channel *ch, void *ctx);
 
