@@ -12,8 +12,8 @@ EFI_LIB := /usr/lib
 FONT_SRC := /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
 # Kernel directories; each contributes its *.c and *.asm.
-KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers drivers/console drivers/hv drivers/hvsim \
-               drivers/vmbus drivers/hvutil
+KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers drivers/console drivers/hyperv drivers/hv \
+               drivers/hvsim drivers/vmbus drivers/hvutil
 
 KERNEL_C := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_ASM := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))
@@ -22,7 +22,8 @@ KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 
 # Kernel C: freestanding, PIC (GNU-EFI relocates the image), no red zone
 # (interrupts land on the current stack), frame pointers for backtraces.
-# SSE is allowed: the trap path saves the FPU/SSE state (see DESIGN.md).
+# SSE is allowed: the trap path saves the FPU/SSE state (docs/architecture.md,
+# "SSE in interrupt context").
 KCFLAGS := -std=gnu11 -ffreestanding -fpic -fshort-wchar -mno-red-zone \
            -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
            -fvisibility=hidden -O2 -g -Wall -Wextra -Werror \
@@ -35,7 +36,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
 
 QEMU_RUN := scripts/qemu-run.sh
 
-.PHONY: all deps run image test test-host test-kernel fuzz bench clean gdb distclean
+.PHONY: all deps run image test test-host test-kernel fuzz bench component-vars clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
 deps: $(BUILD)/.deps
@@ -116,6 +117,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefi
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer -I. -DSINTER_HOST
 HOST_TESTS :=
 FUZZ_TARGETS :=
+include tests/components.mk
 include $(wildcard tests/host/*.mk)
 include $(wildcard tests/fuzz/*.mk)
 HOST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
@@ -149,7 +151,12 @@ test: $(BUILD)/.deps
 	@bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 bench: all
-	@bash tests/bench/run.sh $(BUILD)
+	@$(foreach v,$(COMPONENT_VARS),$(v)='$($(v))') bash tests/bench/run.sh $(BUILD)
+
+# The component source lists as shell assignments (tests/bench/run.sh reads
+# them when it is run by hand).
+component-vars:
+	@$(foreach v,$(COMPONENT_VARS),echo "$(v)='$($(v))'";)
 
 clean:
 	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/*.so $(BUILD)/*.efi $(BUILD)/esp $(BUILD)/*.asm

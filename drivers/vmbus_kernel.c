@@ -18,15 +18,6 @@
 #include "kernel/timer.h"
 #include "arch/x86_64/cpu.h"
 
-/* drivers/vmbus names the TLFS values it needs on its own, to stay free of
- * drivers/hv; here both are in sight, so check they agree. */
-_Static_assert(VMBUS_HV_STATUS_SUCCESS == HV_STATUS_SUCCESS, "TLFS status");
-_Static_assert(VMBUS_HV_STATUS_INVALID_PARAMETER == HV_STATUS_INVALID_PARAMETER, "TLFS status");
-_Static_assert(VMBUS_HV_STATUS_INSUFFICIENT_MEMORY == HV_STATUS_INSUFFICIENT_MEMORY, "TLFS status");
-_Static_assert(VMBUS_HV_STATUS_INVALID_CONNECTION_ID == HV_STATUS_INVALID_CONNECTION_ID, "TLFS status");
-_Static_assert(VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS == HV_STATUS_INSUFFICIENT_BUFFERS, "TLFS status");
-_Static_assert(VMBUS_HV_MESSAGE_PAYLOAD_MAX == HV_MESSAGE_PAYLOAD_BYTES, "SynIC payload size");
-
 static uint64_t k_post_message(uint32_t conn, uint32_t type, const void *payload, size_t len)
 {
     return hv_post_message(conn, type, payload, (uint32_t)len);

@@ -7,7 +7,7 @@
 #define SINTER_DRIVERS_HV_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 
 #define HV_MAX_CPUS 64
 

@@ -5,7 +5,7 @@
  * feature bits, so reading it without those checks would "find" a SynIC. */
 #include <string.h>
 #include "drivers/hv/hv_detect.h"
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "kernel/log.h"
 
 #define LEAF(in, l, r) ((in)->leaf[(l) - HV_CPUID_VENDOR_AND_MAX][r])

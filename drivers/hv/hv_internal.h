@@ -43,6 +43,5 @@ extern struct hv_state hv;
 /* MSR access through the backend, with trace=hv narration. */
 int hv_rdmsr(uint32_t msr, uint64_t *val);
 int hv_wrmsr(uint32_t msr, uint64_t val);
-const char *hv_msr_name(uint32_t msr);
 
 #endif

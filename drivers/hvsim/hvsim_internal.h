@@ -4,7 +4,7 @@
 #ifndef SINTER_DRIVERS_HVSIM_INTERNAL_H
 #define SINTER_DRIVERS_HVSIM_INTERNAL_H
 #include <stdatomic.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 
 #define HVSIM_NIL 0xffffu
@@ -89,8 +89,5 @@ int hvsim_stimer_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj
 void hvsim_stimer_reset(uint32_t vp);
 /* A queued message leaves its queue for the slot: release the timer's hold. */
 void hvsim_stimer_delivering_locked(uint32_t vp, struct hv_message *m, uint16_t pool_index);
-
-/* hvsim_core.c */
-const char *hv_msr_name(uint32_t msr); /* drivers/hv/hv_names.c */
 
 #endif

@@ -16,7 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "drivers/vmbus/vmbus_proto.h"
+#include "drivers/hyperv/ic_proto.h"
+#include "drivers/hyperv/vmbus_proto.h"
 
 enum vmbus_host_personality {
     VMBUS_HOST_HYPERV = 0,  /* default: versions up to 5.3, conn 4 for 5.x */
@@ -66,13 +67,6 @@ enum vmbus_host_dev {
     VMBUS_HOST_DEV_NETWORK,
     VMBUS_HOST_DEV_COUNT,
 };
-
-/* sinter-specific echo/stream device, not a Hyper-V class:
- * 73696e74-6572-4563-686f-000000000001 ("sint" "er" "Ec" "ho"). Every in-band
- * packet is sent back unchanged (same trans_id); a completion (VM_PKT_COMP,
- * same trans_id, empty payload) follows when the guest requested one. */
-#define VMBUS_CLASS_SINTER_ECHO \
-    VMBUS_GUID(0x73696e74, 0x6572, 0x4563, 0x68, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
 
 /* Extra channels besides the built-ins: relids are 1..2047. */
 #define VMBUS_HOST_MAX_EXTRA_CHANNELS (VMBUS_MAX_RELIDS - 1 - VMBUS_HOST_BUILTIN_COUNT)

@@ -10,7 +10,7 @@
  * The event connection is registered with hvsim while the channel is open
  * (hvsim has HVSIM_MAX_CONNECTIONS slots in all). */
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim_internal.h"
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"

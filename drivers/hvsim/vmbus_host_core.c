@@ -8,7 +8,7 @@
  * HV_STATUS_INSUFFICIENT_BUFFERS (TLFS HvCallPostMessage: the port's message
  * buffers are exhausted). Both personalities use the same rule. */
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"

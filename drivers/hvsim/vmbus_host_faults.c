@@ -5,7 +5,7 @@
  * Before WIN8 the host sets bit [relid] in the first half of the guest's
  * interrupt page and signals SIEF bit 0 (PROTOCOL.md §5.6). */
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim_internal.h"
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"

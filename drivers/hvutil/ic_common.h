@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "drivers/hyperv/ic_proto.h"
 #include "drivers/vmbus/vmbus.h"
 
 #define IC_RING_BYTES  (4 * VMBUS_PAGE_SIZE)  /* per direction, as Linux util */

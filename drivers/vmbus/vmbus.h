@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "drivers/vmbus/vmbus_errno.h"
 #include "drivers/vmbus/vmbus_platform.h"
-#include "drivers/vmbus/vmbus_proto.h"
+#include "drivers/hyperv/vmbus_proto.h"
 #include "drivers/vmbus/vmbus_ring.h"
 
 struct vmbus_channel;

@@ -144,7 +144,7 @@ void vmbus_channel_signal(struct vmbus_channel *ch)
     }
     uint64_t st = vmbus_platform()->signal_event(ch->signal_conn_id);
     ch->signals_sent++;
-    if (st != VMBUS_HV_STATUS_SUCCESS)
+    if (st != HV_STATUS_SUCCESS)
         log_warn("vmbus", "relid %u: signal on connection %u failed, HV status 0x%llx",
                  ch->relid, ch->signal_conn_id, (unsigned long long)st);
 }

@@ -74,7 +74,7 @@ int vmbus_post(const void *msg, size_t len, const char *what)
     uint64_t start = plat->now_ns();
     for (;;) {
         uint64_t st = post_raw(vmbus_conn.msg_conn_id, msg, len);
-        if (st == VMBUS_HV_STATUS_SUCCESS) {
+        if (st == HV_STATUS_SUCCESS) {
             tracef(TRACE_VMBUS, "vmbus", "posted %s (%u bytes) on connection %u",
                    what, (unsigned)len, vmbus_conn.msg_conn_id);
             return VMBUS_OK;
@@ -85,9 +85,9 @@ int vmbus_post(const void *msg, size_t len, const char *what)
          * vmbus_post_msg (drivers/hv/connection.c) retries that too, for
          * every message but INITIATE_CONTACT (which try_version posts
          * itself, where the status means "version not supported"). */
-        if (st != VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS &&
-            st != VMBUS_HV_STATUS_INSUFFICIENT_MEMORY &&
-            st != VMBUS_HV_STATUS_INVALID_CONNECTION_ID) {
+        if (st != HV_STATUS_INSUFFICIENT_BUFFERS &&
+            st != HV_STATUS_INSUFFICIENT_MEMORY &&
+            st != HV_STATUS_INVALID_CONNECTION_ID) {
             log_err("vmbus", "posting %s failed: HV status 0x%llx", what,
                     (unsigned long long)st);
             return VMBUS_EHV;
@@ -144,14 +144,14 @@ static int try_version(uint32_t version)
     tracef(TRACE_VMBUS, "vmbus", "INITIATE_CONTACT %u.%u on connection %u",
            VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version), conn_id);
     uint64_t st = post_raw(conn_id, &m, sizeof m);
-    if (st == VMBUS_HV_STATUS_INVALID_CONNECTION_ID) {
+    if (st == HV_STATUS_INVALID_CONNECTION_ID) {
         /* Pre-5.0 hosts (QEMU) have no handler on connection 4. */
         tracef(TRACE_VMBUS, "vmbus", "connection %u unknown to host: %u.%u not "
                "supported", conn_id, VMBUS_VERSION_MAJOR(version),
                VMBUS_VERSION_MINOR(version));
         return 0;
     }
-    if (st != VMBUS_HV_STATUS_SUCCESS) {
+    if (st != HV_STATUS_SUCCESS) {
         log_err("vmbus", "INITIATE_CONTACT %u.%u: post failed, HV status 0x%llx",
                 VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version),
                 (unsigned long long)st);

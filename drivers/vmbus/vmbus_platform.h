@@ -9,16 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* TLFS values this layer needs (TLFS / Linux hvgdk_mini.h). The lead
- * reconciles them with drivers/hv/tlfs.h; they are plain numbers on purpose
- * so drivers/vmbus does not depend on that header. */
-#define VMBUS_HV_STATUS_SUCCESS               0x0000u
-#define VMBUS_HV_STATUS_INVALID_PARAMETER     0x0005u
-#define VMBUS_HV_STATUS_INSUFFICIENT_MEMORY   0x000Bu
-#define VMBUS_HV_STATUS_INVALID_CONNECTION_ID 0x0012u
-#define VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS  0x0013u
-#define VMBUS_HV_MESSAGE_PAYLOAD_MAX          240u  /* hv_message payload bytes */
-
 struct vmbus_platform {
     /* HvCallPostMessage: returns the HV_STATUS (low 16 bits of RAX). Must not
      * block; INSUFFICIENT_BUFFERS is retried by the caller after pump(). */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "drivers/vmbus/vmbus_proto.h"
+#include "drivers/hyperv/vmbus_proto.h"
 
 struct vmbus_ring {
     struct vmbus_ring_header *hdr;  /* shared */

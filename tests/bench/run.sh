@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench: build the host benchmarks from the real drivers/vmbus sources
-# (-O2, no sanitizers), run them, print one table per benchmark and a
+# (the component lists of tests/components.mk, passed in by `make bench` or
+# read with `make component-vars`; -O2, no sanitizers), run them, print one
+# table per benchmark and a
 # summary. Speed and memory targets are ratios of variants measured side by
 # side in one run, never timed pass/fail tests; a bench fails only when a
 # correctness check inside it fails (lost event, lost wake-up, bad packet).
@@ -12,6 +14,9 @@ BUILD=${1:-build}
 OUT=$BUILD/bench
 CC=${HOST_CC:-gcc}
 CFLAGS=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -DSINTER_HOST)
+if [ -z "${GUEST_VMBUS_SRCS:-}" ]; then
+    eval "$(make -s --no-print-directory component-vars)" || exit 1
+fi
 mkdir -p "$OUT"
 OUT_ABS=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d)
@@ -26,9 +31,10 @@ build() {  # name sources...
     fi
 }
 echo "== building benchmarks ($CC -O2) into $OUT"
-build sief_bench tests/bench/sief_bench.c tests/host/vmbus_fakehost.c drivers/vmbus/*.c
-build ring_bench tests/bench/ring_bench.c drivers/vmbus/vmbus_ring.c
-build signal_bench tests/bench/signal_bench.c drivers/vmbus/vmbus_ring.c
+# (the lists are unquoted on purpose: whitespace-separated file names)
+build sief_bench tests/bench/sief_bench.c tests/host/vmbus_fakehost.c $GUEST_VMBUS_SRCS
+build ring_bench tests/bench/ring_bench.c $GUEST_VMBUS_RING_SRCS
+build signal_bench tests/bench/signal_bench.c $GUEST_VMBUS_RING_SRCS
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"

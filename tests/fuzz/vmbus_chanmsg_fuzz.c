@@ -58,12 +58,12 @@ static uint64_t fz_post(uint32_t conn, uint32_t type, const void *p, size_t len)
 {
     (void)type;
     (void)p;
-    if (len > VMBUS_HV_MESSAGE_PAYLOAD_MAX)
+    if (len > HV_MESSAGE_PAYLOAD_BYTES)
         __builtin_trap();  /* the stack must never post an oversized message */
     /* Let the input decide which contacts fail like QEMU's connection 4. */
     if (conn == VMBUS_MESSAGE_CONNECTION_ID_4 && in_left && (*in & 1))
-        return VMBUS_HV_STATUS_INVALID_CONNECTION_ID;
-    return VMBUS_HV_STATUS_SUCCESS;
+        return HV_STATUS_INVALID_CONNECTION_ID;
+    return HV_STATUS_SUCCESS;
 }
 
 static uint64_t fz_signal(uint32_t conn) { (void)conn; return 0; }

@@ -1,7 +1,7 @@
 /* CPUID parsing against recorded leaves. Each recording names its source. */
 #include <string.h>
 #include "drivers/hv/hv_detect.h"
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "tests/host/check.h"
 
 /* Azure F72s_v2 VM on Hyper-V, `cpuid -r -1` posted by Michael Kelley

@@ -274,7 +274,7 @@ static uint64_t fh_post_message(uint32_t conn, uint32_t type, const void *payloa
 {
     fh.posts++;
     if (type != VMBUS_SYNIC_MESSAGE_TYPE || len < 8 || len > VMBUS_MAX_MESSAGE_SIZE)
-        return VMBUS_HV_STATUS_INVALID_PARAMETER;
+        return HV_STATUS_INVALID_PARAMETER;
     struct vmbus_msg_header h;
     memcpy(&h, payload, sizeof h);
     /* Which connection ids have a handler. */
@@ -290,16 +290,16 @@ static uint64_t fh_post_message(uint32_t conn, uint32_t type, const void *payloa
      * messages come too frequently. */
     if (ok && fh.bad_conn_once && h.msgtype != VMBUS_MSG_INITIATE_CONTACT) {
         fh.bad_conn_once--;
-        return VMBUS_HV_STATUS_INVALID_CONNECTION_ID;
+        return HV_STATUS_INVALID_CONNECTION_ID;
     }
     if (!ok) {
         if (h.msgtype != VMBUS_MSG_INITIATE_CONTACT)
             fh.bad_conn_posts++;
-        return VMBUS_HV_STATUS_INVALID_CONNECTION_ID;
+        return HV_STATUS_INVALID_CONNECTION_ID;
     }
     if (fg_count >= fh.queue_limit || fg_count >= 64) {
         fh.insufficient_buffers++;
-        return VMBUS_HV_STATUS_INSUFFICIENT_BUFFERS;
+        return HV_STATUS_INSUFFICIENT_BUFFERS;
     }
     struct fh_msg *m = &from_guest[fg_count++];
     memset(m, 0, sizeof *m);
@@ -311,16 +311,16 @@ static uint64_t fh_post_message(uint32_t conn, uint32_t type, const void *payloa
     /* Hyper-V's host drains at once; QEMU's main loop gets to it later. */
     if (fh.who == FH_HYPERV)
         drain_from_guest();
-    return VMBUS_HV_STATUS_SUCCESS;
+    return HV_STATUS_SUCCESS;
 }
 
 static uint64_t fh_signal_event(uint32_t conn)
 {
     uint32_t relid = fh.who == FH_QEMU ? conn - VMBUS_QEMU_CHAN_CONN_OFFSET : conn - 0x1000;
     if (relid >= VMBUS_MAX_RELIDS || !fh.ch[relid].open)
-        return VMBUS_HV_STATUS_INVALID_CONNECTION_ID;
+        return HV_STATUS_INVALID_CONNECTION_ID;
     fh.ch[relid].signals_from_guest++;
-    return VMBUS_HV_STATUS_SUCCESS;
+    return HV_STATUS_SUCCESS;
 }
 
 void fh_pump(void)

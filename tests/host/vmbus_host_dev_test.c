@@ -1,7 +1,7 @@
 /* VMBus host model: echo device through real rings, IC endpoints. */
 #include <stdio.h>
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/check.h"
 #include "tests/host/vmbus_host_guest.h"

@@ -1,6 +1,6 @@
 /* VMBus host model: each fault knob does what it says. */
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/vmbus/vmbus_errno.h"
 #include "tests/host/check.h"

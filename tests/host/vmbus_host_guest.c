@@ -1,7 +1,7 @@
 /* Scripted fake guest (see vmbus_host_guest.h). */
 #include <stdlib.h>
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/vmbus_host_guest.h"
 

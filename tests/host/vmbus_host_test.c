@@ -1,6 +1,6 @@
 /* VMBus host model: control plane against a scripted guest. */
 #include <string.h>
-#include "drivers/hv/tlfs.h"
+#include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/check.h"
 #include "tests/host/vmbus_host_guest.h"

@@ -1,14 +1,15 @@
 /* Hyper-V Top-Level Functional Specification (TLFS) constants and wire
- * structures, declared once for both the guest (drivers/hv) and the host
- * model (drivers/hvsim).
+ * structures, declared once for both the guest (drivers/hv, drivers/vmbus)
+ * and the host model (drivers/hvsim). Like everything in drivers/hyperv it
+ * is definitions only and includes nothing else of ours.
  *
  * Sources for the facts (values only; the text is ours):
  *   TLFS "Feature discovery", "Hypercall interface", "Inter-partition
  *   communication", "Timers", HvCallPostMessage, HvCallSignalEvent pages;
  *   Linux include/hyperv/hvgdk_mini.h (names, bit positions, status codes);
  *   QEMU include/hw/hyperv/hyperv-proto.h (hv_message layout, SIMP/SIEFP). */
-#ifndef SINTER_DRIVERS_HV_TLFS_H
-#define SINTER_DRIVERS_HV_TLFS_H
+#ifndef SINTER_DRIVERS_HYPERV_TLFS_H
+#define SINTER_DRIVERS_HYPERV_TLFS_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -167,7 +168,10 @@
 #define HV_STATUS_INACTIVE                   0x1c
 #define HV_STATUS_NO_RESOURCES               0x1d
 
+/* Names for logs and traces (tlfs_names.c): "INVALID_CONNECTION_ID",
+ * "SIMP", ...; unknown values get a generic name, never NULL. */
 const char *hv_status_name(uint64_t status);
+const char *hv_msr_name(uint32_t msr);
 
 /* ---- SynIC messages (TLFS "Inter-partition communication", HV_MESSAGE) -- */
 #define HV_MESSAGE_SIZE          256u
@@ -258,6 +262,10 @@ _Static_assert(offsetof(struct hv_input_post_message, payload) == 16, "payload @
 _Static_assert(sizeof(struct hv_input_signal_event) == 8, "signal event input");
 _Static_assert(offsetof(struct hv_input_signal_event, flag_number) == 4, "flag @4");
 _Static_assert(sizeof(struct hv_timer_message_payload) == 24, "timer payload");
+_Static_assert(offsetof(struct hv_timer_message_payload, expiration_time) == 8, "expiration @8");
+_Static_assert(offsetof(struct hv_timer_message_payload, delivery_time) == 16, "delivery @16");
+_Static_assert(sizeof(struct hv_ref_tsc_page) == 24, "TSC page fields");
+_Static_assert(offsetof(struct hv_ref_tsc_page, tsc_scale) == 8, "tsc_scale @8");
 _Static_assert(offsetof(struct hv_ref_tsc_page, tsc_offset) == 16, "tsc_offset @16");
 
 #endif

@@ -1,7 +1,7 @@
 /* Names for TLFS numbers, so logs and traces show words: hypercall status
- * codes and synthetic MSRs. Shared by the guest (drivers/hv) and the model
- * (drivers/hvsim): both speak the same TLFS. */
-#include "drivers/hv/tlfs.h"
+ * codes and synthetic MSRs. A table of the wire's names, not behaviour: the
+ * guest and the model both print with it. */
+#include "drivers/hyperv/tlfs.h"
 
 const char *hv_status_name(uint64_t status)
 {

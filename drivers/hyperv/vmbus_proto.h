@@ -1,16 +1,20 @@
 /* VMBus wire formats: channel (control) messages, ring buffers, packets,
- * GPADL ranges, the IC (integration component) framing, and device class
- * GUIDs. Declared once, sizes and offsets asserted.
+ * GPADL ranges and device class GUIDs, declared once for the guest's client
+ * (drivers/vmbus) and the model's host (drivers/hvsim/vmbus_host_*); the IC
+ * framing is in ic_proto.h. Sizes and offsets asserted.
  *
- * Facts from: Linux include/linux/hyperv.h and drivers/hv/hyperv_vmbus.h,
- * FreeBSD sys/dev/hyperv/vmbus/vmbus_reg.h, QEMU hw/hyperv/vmbus.c and
- * include/hw/hyperv/vmbus-proto.h, OpenVMM vmbus_core/src/protocol.rs, and
- * /work/shared/PROTOCOL.md sections 5-7. All fields little-endian, packed. */
-#ifndef SINTER_VMBUS_PROTO_H
-#define SINTER_VMBUS_PROTO_H
+ * Facts from: Linux include/linux/hyperv.h, drivers/hv/hyperv_vmbus.h,
+ * drivers/hv/connection.c, drivers/hv/channel_mgmt.c and drivers/hv/ring_buffer.c;
+ * FreeBSD sys/dev/hyperv/vmbus/vmbus_reg.h and vmbus_br.c; QEMU
+ * hw/hyperv/vmbus.c and include/hw/hyperv/vmbus-proto.h; OpenVMM
+ * vm/devices/vmbus/vmbus_core/src/protocol.rs. All fields little-endian,
+ * packed. */
+#ifndef SINTER_HYPERV_VMBUS_PROTO_H
+#define SINTER_HYPERV_VMBUS_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "drivers/hyperv/tlfs.h"
 
 /* ---- Protocol versions: (major << 16) | minor (Linux VERSION_*) ---- */
 #define VMBUS_VERSION(maj, min) (((uint32_t)(maj) << 16) | (uint32_t)(min))
@@ -43,6 +47,10 @@
 #define VMBUS_EVENT_FLAGS_COUNT       2048u /* SIEF bits per SINT */
 #define VMBUS_MAX_RELIDS              2048u
 #define VMBUS_QEMU_CHAN_CONN_OFFSET   16u /* QEMU: channel connection id = 16 + relid */
+_Static_assert(VMBUS_MESSAGE_SINT == HV_VMBUS_MESSAGE_SINT, "VMBus SINT");
+_Static_assert(VMBUS_SYNIC_MESSAGE_TYPE == HVMSG_VMBUS, "VMBus SynIC message type");
+_Static_assert(VMBUS_MAX_MESSAGE_SIZE == HV_MESSAGE_PAYLOAD_BYTES, "a channel message fills a SynIC payload");
+_Static_assert(VMBUS_EVENT_FLAGS_COUNT == HV_EVENT_FLAGS_COUNT, "SIEF bits per SINT");
 
 /* ---- Channel message types (Linux enum vmbus_channel_message_type) ---- */
 enum vmbus_msgtype {
@@ -228,6 +236,24 @@ _Static_assert(offsetof(struct vmbus_msg_offer_channel, offer.sub_channel_index)
 _Static_assert(offsetof(struct vmbus_msg_offer_channel, child_relid) == 184, "relid");
 _Static_assert(offsetof(struct vmbus_msg_offer_channel, connection_id) == 192, "offer connid");
 _Static_assert(sizeof(struct vmbus_msg_relid) == 12, "relid msg");
+_Static_assert(offsetof(struct vmbus_msg_relid, child_relid) == 8, "relid @8");
+_Static_assert(sizeof(struct vmbus_gpa_range) == 8, "gpa range");
+_Static_assert(offsetof(struct vmbus_msg_gpadl_header, gpadl) == 12, "gpadl @12");
+_Static_assert(offsetof(struct vmbus_msg_gpadl_header, range_buflen) == 16, "range_buflen @16");
+_Static_assert(offsetof(struct vmbus_msg_gpadl_header, rangecount) == 18, "rangecount @18");
+_Static_assert(offsetof(struct vmbus_msg_gpadl_body, gpadl) == 12, "body gpadl @12");
+_Static_assert(offsetof(struct vmbus_msg_gpadl_created, creation_status) == 16, "status @16");
+_Static_assert(offsetof(struct vmbus_msg_open_channel, ringbuffer_gpadl) == 16, "open gpadl @16");
+_Static_assert(offsetof(struct vmbus_msg_open_channel, target_vp) == 20, "open target_vp @20");
+_Static_assert(offsetof(struct vmbus_msg_open_channel, downstream_ring_page_offset) == 24, "downstream @24");
+_Static_assert(offsetof(struct vmbus_msg_open_result, status) == 16, "open status @16");
+_Static_assert(offsetof(struct vmbus_msg_modify_channel, target_vp) == 12, "modify vp @12");
+_Static_assert(offsetof(struct vmbus_msg_modify_channel_response, status) == 12, "modify status @12");
+_Static_assert(offsetof(struct vmbus_msg_initiate_contact, version_requested) == 8, "version @8");
+_Static_assert(offsetof(struct vmbus_msg_initiate_contact, target_vcpu) == 12, "vcpu @12");
+_Static_assert(offsetof(struct vmbus_msg_initiate_contact, monitor_page1) == 24, "mon1 @24");
+_Static_assert(offsetof(struct vmbus_msg_version_response, version_supported) == 8, "supported @8");
+_Static_assert(offsetof(struct vmbus_msg_version_response, connection_state) == 9, "state @9");
 _Static_assert(sizeof(struct vmbus_msg_gpadl_header) == 20, "gpadl hdr");
 _Static_assert(sizeof(struct vmbus_msg_gpadl_body) == 16, "gpadl body");
 _Static_assert(sizeof(struct vmbus_msg_gpadl_created) == 20, "gpadl created");
@@ -257,8 +283,12 @@ struct vmbus_ring_header {
     uint8_t reserved2[4028];
 };  /* not packed: the indices are accessed atomically, so keep them aligned */
 _Static_assert(sizeof(struct vmbus_ring_header) == VMBUS_PAGE_SIZE, "ring header");
-_Static_assert(offsetof(struct vmbus_ring_header, pending_send_sz) == 12, "pend");
-_Static_assert(offsetof(struct vmbus_ring_header, feature_bits) == 64, "feat");
+_Static_assert(VMBUS_PAGE_SIZE == HV_PAGE_SIZE, "ring pages are TLFS pages");
+_Static_assert(offsetof(struct vmbus_ring_header, write_index) == 0, "write_index @0");
+_Static_assert(offsetof(struct vmbus_ring_header, read_index) == 4, "read_index @4");
+_Static_assert(offsetof(struct vmbus_ring_header, interrupt_mask) == 8, "interrupt_mask @8");
+_Static_assert(offsetof(struct vmbus_ring_header, pending_send_sz) == 12, "pending_send_sz @12");
+_Static_assert(offsetof(struct vmbus_ring_header, feature_bits) == 64, "feature_bits @64");
 
 /* Packet descriptor (Linux struct vmpacket_descriptor). Lengths in 8-byte
  * units; len8 covers descriptor + extra header + payload, not the trailer. */
@@ -270,7 +300,16 @@ struct vmbus_packet_desc {
     uint64_t trans_id;
 } __attribute__((packed));
 _Static_assert(sizeof(struct vmbus_packet_desc) == 16, "desc");
-#define VMBUS_PKT_TRAILER_SIZE 8u  /* u64 "previous indices" after each packet */
+_Static_assert(offsetof(struct vmbus_packet_desc, offset8) == 2, "offset8 @2");
+_Static_assert(offsetof(struct vmbus_packet_desc, len8) == 4, "len8 @4");
+_Static_assert(offsetof(struct vmbus_packet_desc, flags) == 6, "flags @6");
+_Static_assert(offsetof(struct vmbus_packet_desc, trans_id) == 8, "trans_id @8");
+/* After each packet: a u64 "previous indices" word. Linux hv_ringbuffer_write
+ * and FreeBSD vmbus_txbr_write store the packet's start offset in its upper
+ * 32 bits (lower 32 bits 0); readers skip it. */
+#define VMBUS_PKT_TRAILER_SIZE 8u
+#define VMBUS_PKT_TRAILER(start_offset) ((uint64_t)(uint32_t)(start_offset) << 32)
+#define VMBUS_PKT_ALIGN 8u         /* packets and the indices are 8-byte aligned */
 #define VMBUS_PKT_FLAG_COMPLETION_REQUESTED 0x1u
 
 enum vmbus_packet_type {
@@ -290,96 +329,6 @@ enum vmbus_packet_type {
     VMBUS_PKT_ADDITIONAL_DATA = 13,
 };
 
-/* ---- IC (util) framing (Linux include/linux/hyperv.h icmsg_hdr etc.) ---- */
-struct ic_version {
-    uint16_t major;
-    uint16_t minor;
-} __attribute__((packed));
-
-struct ic_pipe_header {            /* Linux struct vmbuspipe_hdr */
-    uint32_t flags;
-    uint32_t msgsize;
-} __attribute__((packed));
-
-struct ic_msg_header {             /* Linux struct icmsg_hdr */
-    struct ic_version icverframe;
-    uint16_t icmsgtype;
-    struct ic_version icvermsg;
-    uint16_t icmsgsize;
-    uint32_t status;
-    uint8_t ictransaction_id;
-    uint8_t icflags;
-    uint8_t reserved[2];
-} __attribute__((packed));
-
-/* The IC message body starts after the pipe header and the IC header. */
-#define IC_HEADER_SIZE (sizeof(struct ic_pipe_header) + sizeof(struct ic_msg_header))
-_Static_assert(sizeof(struct ic_msg_header) == 20, "icmsg hdr");
-_Static_assert(IC_HEADER_SIZE == 28, "ICMSG_HDR");
-
-enum ic_msgtype {
-    IC_MSGTYPE_NEGOTIATE = 0,
-    IC_MSGTYPE_HEARTBEAT = 1,
-    IC_MSGTYPE_KVPEXCHANGE = 2,
-    IC_MSGTYPE_SHUTDOWN = 3,
-    IC_MSGTYPE_TIMESYNC = 4,
-    IC_MSGTYPE_VSS = 5,
-    IC_MSGTYPE_FCOPY = 7,
-};
-#define IC_FLAG_TRANSACTION 0x1u
-#define IC_FLAG_REQUEST     0x2u
-#define IC_FLAG_RESPONSE    0x4u
-#define IC_STATUS_OK        0x00000000u  /* HV_S_OK */
-#define IC_STATUS_FAIL      0x80004005u  /* HV_E_FAIL */
-#define IC_MAX_VERSION_COUNT 100u         /* Linux IC_VERSION_NEGOTIATION_MAX_VER_COUNT */
-
-struct ic_negotiate {              /* followed by (fw + msg) ic_version entries */
-    uint16_t icframe_vercnt;
-    uint16_t icmsg_vercnt;
-    uint32_t reserved;
-} __attribute__((packed));
-_Static_assert(sizeof(struct ic_negotiate) == 8, "negotiate");
-
-struct ic_heartbeat_msg {
-    uint64_t seq_num;
-    uint32_t reserved[8];
-} __attribute__((packed));
-_Static_assert(sizeof(struct ic_heartbeat_msg) == 40, "heartbeat");
-
-#define IC_SHUTDOWN_FLAG_FORCED    0x1u
-#define IC_SHUTDOWN_FLAG_REBOOT    0x2u
-#define IC_SHUTDOWN_FLAG_HIBERNATE 0x4u
-struct ic_shutdown_msg {
-    uint32_t reason_code;
-    uint32_t timeout_seconds;
-    uint32_t flags;
-    uint8_t display_message[2048];
-} __attribute__((packed));
-/* Only the three u32s are needed; hosts may send a short display message. */
-#define IC_SHUTDOWN_MIN_LEN 12u
-
-#define IC_TIMESYNC_FLAG_PROBE  0u
-#define IC_TIMESYNC_FLAG_SYNC   1u
-#define IC_TIMESYNC_FLAG_SAMPLE 2u
-/* parenttime counts 100 ns units since 1601-01-01; this is 1970-01-01. */
-#define IC_TIMESYNC_UNIX_EPOCH_100NS 116444736000000000ull
-struct ic_timesync_msg {           /* message versions < 4.0 */
-    uint64_t parenttime;
-    uint64_t childtime;
-    uint64_t roundtriptime;
-    uint8_t flags;
-} __attribute__((packed));
-struct ic_timesync_ref_msg {       /* message version 4.0 */
-    uint64_t parenttime;
-    uint64_t vmreferencetime;
-    uint8_t flags;
-    int8_t leapflags;
-    int8_t stratum;
-    uint8_t reserved[3];
-} __attribute__((packed));
-_Static_assert(sizeof(struct ic_timesync_msg) == 25, "timesync");
-_Static_assert(sizeof(struct ic_timesync_ref_msg) == 22, "timesync ref");
-
 /* ---- Device class GUIDs (Linux include/linux/hyperv.h HV_*_GUID) ---- */
 #define VMBUS_CLASS_HEARTBEAT VMBUS_GUID(0x57164f39, 0x9115, 0x4e78, 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d)
 #define VMBUS_CLASS_SHUTDOWN  VMBUS_GUID(0x0e0b6031, 0x5213, 0x4934, 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb)
@@ -392,5 +341,12 @@ _Static_assert(sizeof(struct ic_timesync_ref_msg) == 22, "timesync ref");
 #define VMBUS_CLASS_SCSI      VMBUS_GUID(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f)
 #define VMBUS_CLASS_NETWORK   VMBUS_GUID(0xf8615163, 0xdf3e, 0x46c5, 0x91, 0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e)
 #define VMBUS_CLASS_BALLOON   VMBUS_GUID(0x525074dc, 0x8985, 0x46e2, 0x80, 0x57, 0xa3, 0x07, 0xdc, 0x18, 0xa5, 0x02)
+/* sinter's own echo/stream device, not a Hyper-V class (only the model
+ * offers it): 73696e74-6572-4563-686f-000000000001 ("sint" "er" "Ec" "ho").
+ * Every in-band packet comes back unchanged (same trans_id); a completion
+ * (VMBUS_PKT_COMP, same trans_id, empty payload) follows when the guest
+ * requested one. */
+#define VMBUS_CLASS_SINTER_ECHO \
+    VMBUS_GUID(0x73696e74, 0x6572, 0x4563, 0x68, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
 
 #endif
