@@ -1,8 +1,9 @@
 #ifndef SINTER_DRIVERS_VMBUS_KERNEL_H
 #define SINTER_DRIVERS_VMBUS_KERNEL_H
 #include <stdbool.h>
-/* Start VMBus over the chosen Hyper-V backend (and the model's VMBus host
- * under hv=model); 0 when connected. */
+/* Start the VMBus client over the Hyper-V backend that is up (whichever it
+ * is: the host side, real or the model's, is already listening); 0 when
+ * connected. */
 int vmbus_kernel_init(void);
 bool vmbus_kernel_up(void);
 /* The shutdown IC asked us to power off. */

@@ -5,9 +5,9 @@
 #include "arch/x86_64/trap.h"
 
 /* Fixed vectors. The allocator hands out IRQ_DYNAMIC_FIRST..IRQ_DYNAMIC_LAST;
- * the top priority class (0xF0-0xFF) is reserved for these. */
+ * the top priority class (0xF0-0xFF) is reserved for these and for the host
+ * model's trap (HVSIM_TRAP_VECTOR, drivers/hvsim/hvsim_abi.h). */
 #define VEC_TIMER 0xf0
-#define VEC_HVSIM_TRAP 0xf3   /* the Hyper-V model's "hypercall" trap (int 0xf3) */
 #define VEC_SPURIOUS 0xff
 #define IRQ_DYNAMIC_FIRST 0x30
 #define IRQ_DYNAMIC_LAST 0xef

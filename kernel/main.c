@@ -85,7 +85,7 @@ static void kernel_main_on_own_stack(void *arg)
              refclock_name(), (unsigned long long)refclock_hz(), (unsigned long long)(tsc_hz() / 1000),
              (unsigned long long)(lapic_timer_hz() / 1000), timer_hz(), timer_mode_name());
 
-    platform_late_init();
+    drivers_late_init();
 
     uint64_t boot_ms = (rdtsc() - boot_tsc) * 1000 / (tsc_hz() ? tsc_hz() : 1);
     char line[256];
@@ -105,7 +105,7 @@ static void kernel_main_on_own_stack(void *arg)
         raise_test_exception(pt);
     log_info("sinter", "idle (timer running)");
     for (;;) {
-        platform_idle();
+        drivers_idle();
         cpu_halt();
     }
 }

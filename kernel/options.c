@@ -22,7 +22,7 @@ static const struct option_def defs[] = {
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
     { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
-    { "hv", OPT_ENUM, "auto|real|sim|off", 0, 0, "hypervisor backend" },
+    { "hv", OPT_ENUM, "auto|real|model|sim|off", 0, 0, "hypervisor backend (sim: old name of model)" },
     /* The hvsim.* values are checked by the model's own parser, which names
      * what is wrong (e.g. hvsim.host=hyperv:4.1 caps the version). */
     { "hvsim.host", OPT_STRING, NULL, 0, 0, "host model personality: hyperv[:<maj.min>] or qemu" },

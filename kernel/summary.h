@@ -4,7 +4,9 @@
 #define SINTER_KERNEL_SUMMARY_H
 #include <stddef.h>
 void summary_format(char *buf, size_t n);
-void platform_late_init(void);
-/* Deferred driver work, from the idle loop with interrupts enabled. */
-void platform_idle(void);
+/* drivers/drivers.c: the layers above the core (Hyper-V backend, VMBus),
+ * after the core is up; then their deferred work, from the idle loop with
+ * interrupts enabled. */
+void drivers_late_init(void);
+void drivers_idle(void);
 #endif

@@ -30,6 +30,9 @@ MODEL_VMBUS_HOST_SRCS := $(MODEL_VMBUS_HOST_OPTIONS_SRCS) drivers/hvsim/vmbus_ho
     drivers/hvsim/vmbus_host_channels.c drivers/hvsim/vmbus_host_devices.c \
     drivers/hvsim/vmbus_host_faults.c
 
+# The glue above guest and model that picks the backend (drivers/backend.c).
+BACKEND_SRCS := drivers/backend.c
+
 # Printed for tests/bench/run.sh when it runs outside `make bench`.
 COMPONENT_VARS := WIRE_SRCS GUEST_HV_SRCS GUEST_VMBUS_RING_SRCS GUEST_VMBUS_SRCS \
     GUEST_HVUTIL_SRCS MODEL_HV_SRCS MODEL_VMBUS_HOST_SRCS

@@ -1,8 +1,15 @@
-/* Hyper-V platform layer: the kernel's view. The kernel calls hv_init() once
- * on the boot CPU, then hv_synic_init_cpu() on every CPU (on that CPU), and
- * routes the vector hv_synic_vector() to hv_synic_isr(). VMBus registers its
- * callbacks with hv_set_vmbus_handlers() and talks to the host with
- * hv_post_message() / hv_signal_event(). */
+/* The Hyper-V guest layer: detection, the hypercall page, SynIC, synthetic
+ * timers and timekeeping, as a guest sees them on Hyper-V. It talks to its
+ * hypervisor only through "MSRs, CPUID, the hypercall page, interrupts":
+ * struct hv_backend_ops says who answers the MSRs and CPUID, and the
+ * hypercall page holds whatever that backend wrote there. Which backend
+ * that is (real Hyper-V or the host model) is decided above this layer
+ * (drivers/backend.c); nothing here knows the model.
+ *
+ * The kernel calls hv_init() once on the boot CPU, then hv_synic_init_cpu()
+ * on every CPU (on that CPU), and routes the vector hv_synic_vector() to
+ * hv_synic_isr(). VMBus registers its callbacks with hv_set_vmbus_handlers()
+ * and talks to the host with hv_post_message() / hv_signal_event(). */
 #ifndef SINTER_DRIVERS_HV_H
 #define SINTER_DRIVERS_HV_H
 #include <stdbool.h>
@@ -11,62 +18,64 @@
 
 #define HV_MAX_CPUS 64
 
-struct hvsim_platform;
 struct hv_info;
 
+/* The kernel services the guest layer runs on. */
 struct hv_boot_params {
-    const char *option;        /* value of hv=: "sim", "off", NULL or "" = auto */
     uint32_t nr_cpus;          /* CPUs that will call hv_synic_init_cpu */
-    /* CPUID (leaf, subleaf 0) -> EAX..EDX. NULL: no hypervisor probing. */
-    void (*cpuid)(uint32_t leaf, uint32_t out[4]);
     /* A free IDT vector (0x30..0xef) whose handler calls hv_synic_isr and
      * then EOIs the local APIC; -1 if none. */
     int (*alloc_vector)(void);
     /* Another free vector, for direct-mode synthetic timer 0: its handler
      * calls hv_stimer_isr and then EOIs. NULL or -1: message mode only. */
     int (*alloc_stimer_vector)(void);
-    /* A zeroed, 4 KiB-aligned page, identity mapped (phys == virt). Under the
-     * model the hypercall page is one of these and must be executable. */
+    /* A zeroed, 4 KiB-aligned page, identity mapped (phys == virt). The
+     * hypercall page is one of these: the backend writes its code there,
+     * so it must be mappable executable. */
     void *(*alloc_page)(void);
     /* Called once the hypercall page is enabled, before the first call:
      * remap it read-only and executable (W^X). May be NULL. */
     void (*map_executable)(void *page);
+    /* CALL the start of the hypercall page with the TLFS registers (RCX =
+     * control, RDX = input GPA or fast param 1, R8 = output GPA or fast
+     * param 2); returns RAX. The same for every backend: only the page's
+     * contents differ. */
+    uint64_t (*call_page)(void *page, uint64_t control, uint64_t rdx, uint64_t r8);
     unsigned (*this_cpu)(void);     /* 0 .. nr_cpus-1 */
-    /* Keeps per-CPU hypercall input pages private; NULL in host tests. */
+    /* Keep per-CPU hypercall input pages and timer state private against
+     * the interrupt handlers; NULL in host tests (single-threaded). */
     unsigned long (*irq_save)(void);
     void (*irq_restore)(unsigned long flags);
-    /* Platform hooks for the host model (hv=sim); NULL = no model. */
-    const struct hvsim_platform *sim;
-};
-
-/* The MSR and hypercall boundary. Real: arch_rdmsr_safe/arch_wrmsr_safe and
- * a call into the hypercall page. Model: hvsim on the current VP, and the
- * same call into the page (which holds "int $HVSIM_TRAP_VECTOR; ret").
- * rdmsr/wrmsr return 0, or -1 where the CPU took #GP. */
-struct hv_backend_ops {
-    int (*rdmsr)(uint32_t msr, uint64_t *val);
-    int (*wrmsr)(uint32_t msr, uint64_t val);
-    uint64_t (*call)(void *page, uint64_t control, uint64_t rdx, uint64_t r8);
 };
 
 enum hv_backend { HV_BACKEND_NONE, HV_BACKEND_REAL, HV_BACKEND_MODEL };
 
-/* Kernel entry (drivers/hv/hv_kernel.c): picks the backend, prints what was
- * found, sets the guest OS ID and the hypercall page, allocates the SINT
- * vector. 0 when a backend is up, -1 when hv is off (boot continues). */
-int hv_init(const struct hv_boot_params *p);
-/* Same with explicit backends; host tests use this with fakes. */
-int hv_init_with(const struct hv_boot_params *p, const struct hv_backend_ops *real,
-                 const struct hv_backend_ops *model);
+/* Who answers the guest's CPUID and synthetic MSRs. Real Hyper-V: the CPUID
+ * instruction and rdmsr/wrmsr (0, or -1 where the CPU took #GP). The model:
+ * its entry points, given by the glue above both. `kind` is only a label
+ * (logs, the summary, callers that must know); the guest behaves the same. */
+struct hv_backend_ops {
+    enum hv_backend kind;      /* HV_BACKEND_REAL or HV_BACKEND_MODEL */
+    void (*cpuid)(uint32_t leaf, uint32_t out[4]);   /* (leaf, subleaf 0) -> EAX..EDX */
+    int (*rdmsr)(uint32_t msr, uint64_t *val);
+    int (*wrmsr)(uint32_t msr, uint64_t val);
+};
+
+/* Partition-wide setup over the given backend: reads and prints what CPUID
+ * offers, refuses a hypervisor without what VMBus needs, sets the guest OS
+ * ID and the hypercall page, allocates the SINT vector. 0 when the backend
+ * is up, -1 when not (logged; the kernel boots on without VMBus). */
+int hv_init(const struct hv_boot_params *p, const struct hv_backend_ops *ops);
+/* Forget any backend (state only: nothing is written to a hypervisor). */
+void hv_reset(void);
 const char *hv_backend_name(void);      /* "real", "model" or "none" */
 enum hv_backend hv_backend(void);
-const struct hv_info *hv_platform_info(void);
+const struct hv_info *hv_get_info(void);
 
 /* Per CPU, on that CPU: VP index, SIMP, SIEFP, SINT2, SCONTROL. 0 or -1. */
 int hv_synic_init_cpu(unsigned cpu);
 uint32_t hv_vp_index(unsigned cpu);     /* use this, not the CPU number */
-uint8_t hv_synic_vector(void);          /* 0 until hv_init succeeded */
-bool hv_synic_auto_eoi(void);           /* false: the kernel EOIs */
+uint8_t hv_synic_vector(void);          /* 0 until hv_init succeeded; manual EOI */
 /* The SINT2 interrupt handler: events first, then the message slot. */
 void hv_synic_isr(void);
 
@@ -80,7 +89,6 @@ void hv_set_vmbus_handlers(hv_message_fn on_message, hv_events_fn on_events);
 void hv_set_timer_handler(hv_message_fn on_timer);
 /* The handlers now installed, so a test can put them back. */
 void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events);
-hv_message_fn hv_get_timer_handler(void);
 
 /* Hypercalls; each returns the HV_STATUS (bits 15:0 of RAX). */
 uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
@@ -122,13 +130,15 @@ void hv_stimer_isr(void);
 struct hv_stimer_stats { uint64_t fired, stale; };
 void hv_stimer_get_stats(unsigned cpu, struct hv_stimer_stats *out);
 
+/* Kernel glue (hv_kernel.c, not in host tests): the real backend, the
+ * kernel services behind hv_boot_params, and the boot CPU's bring-up once
+ * hv_init succeeded (frequencies on real Hyper-V, SynIC, synthetic timer). */
+extern const struct hv_backend_ops hv_kernel_real_ops;
+void hv_kernel_boot_params(struct hv_boot_params *p, unsigned nr_cpus);
+int hv_kernel_start_boot_cpu(void);   /* 0 when the boot CPU's SynIC is up */
+
 /* Guest OS ID we report (TLFS open-source encoding). No OS type is
  * allocated to sinter, so the type field is 0; version 0.1, build 0. */
-/* Kernel glue (hv_kernel.c): builds hv_boot_params from the kernel's
- * services and the hv= option, routes the SINT and model-trap vectors,
- * starts the SynIC on the boot CPU. 0 when a backend is up. */
-int hv_kernel_setup(const char *option, unsigned nr_cpus);
-
 #define HV_SINTER_GUEST_OS_ID HV_GUEST_OS_ID(0, 0, 0x000100u, 0)
 
 #endif

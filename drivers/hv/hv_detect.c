@@ -69,6 +69,19 @@ void hv_detect_parse(const struct hv_cpuid_leaves *in, struct hv_info *out)
     out->deprecate_auto_eoi = (out->recommendations & HV_DEPRECATING_AEOI_RECOMMENDED) != 0;
 }
 
+void hv_detect_read(void (*cpuid)(uint32_t leaf, uint32_t out[4]), struct hv_info *out)
+{
+    struct hv_cpuid_leaves l;
+    uint32_t r[4];
+    memset(&l, 0, sizeof l);
+    cpuid(1, r);
+    l.leaf1_ecx = r[HV_CPUID_REG_ECX];
+    if (l.leaf1_ecx & HV_CPUID1_ECX_HYPERVISOR) /* else 0x4000000x mean nothing */
+        for (uint32_t i = 0; i < HV_CPUID_NLEAVES; i++)
+            cpuid(HV_CPUID_VENDOR_AND_MAX + i, l.leaf[i]);
+    hv_detect_parse(&l, out);
+}
+
 const char *hv_detect_missing(const struct hv_info *info)
 {
     if (!info->hypervisor_present)

@@ -36,6 +36,9 @@ struct hv_info {
 };
 
 void hv_detect_parse(const struct hv_cpuid_leaves *in, struct hv_info *out);
+/* Read CPUID.1 and the leaves 0x40000000.. through cpuid (only when the
+ * hypervisor bit says they mean anything), then parse them. No log line. */
+void hv_detect_read(void (*cpuid)(uint32_t leaf, uint32_t out[4]), struct hv_info *out);
 
 /* NULL when the platform has what the real backend needs (hypercall MSRs,
  * VP index, SynIC, post/signal privileges), else the name of what is missing. */

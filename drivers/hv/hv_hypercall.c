@@ -9,15 +9,15 @@ uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)
 {
     if (!hv.hypercall_page)
         return HV_STATUS_INVALID_HYPERCALL_CODE;
-    return hv.ops->call(hv.hypercall_page, control & ~HV_HYPERCALL_FAST_BIT,
-                        in_gpa, out_gpa);
+    return hv.params.call_page(hv.hypercall_page, control & ~HV_HYPERCALL_FAST_BIT,
+                               in_gpa, out_gpa);
 }
 
 uint64_t hv_hypercall_fast(uint64_t control, uint64_t p1, uint64_t p2)
 {
     if (!hv.hypercall_page)
         return HV_STATUS_INVALID_HYPERCALL_CODE;
-    return hv.ops->call(hv.hypercall_page, control | HV_HYPERCALL_FAST_BIT, p1, p2);
+    return hv.params.call_page(hv.hypercall_page, control | HV_HYPERCALL_FAST_BIT, p1, p2);
 }
 
 static unsigned this_cpu(void)

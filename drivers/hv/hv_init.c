@@ -1,15 +1,14 @@
-/* Backend choice and partition-wide setup: detection, guest OS ID, the
- * hypercall page, the SINT vector. Any failure leaves one line naming what
- * is missing, and the kernel boots on without VMBus. */
+/* Partition-wide setup over the backend the glue chose: detection, guest OS
+ * ID, the hypercall page, the SINT vector. Any failure leaves one line
+ * naming what is missing, and the kernel boots on without VMBus. */
 #include <string.h>
 #include "drivers/hv/hv_internal.h"
-#include "drivers/hvsim/hvsim.h"
 #include "kernel/log.h"
 
 struct hv_state hv;
 
 enum hv_backend hv_backend(void) { return hv.backend; }
-const struct hv_info *hv_platform_info(void) { return &hv.info; }
+const struct hv_info *hv_get_info(void) { return &hv.info; }
 
 const char *hv_backend_name(void)
 {
@@ -18,28 +17,6 @@ const char *hv_backend_name(void)
     case HV_BACKEND_MODEL: return "model";
     default:               return "none";
     }
-}
-
-static void read_leaves(void (*cpuid)(uint32_t, uint32_t[4]), struct hv_cpuid_leaves *l)
-{
-    uint32_t r[4];
-    memset(l, 0, sizeof *l);
-    cpuid(1, r);
-    l->leaf1_ecx = r[2];
-    if (!(l->leaf1_ecx & HV_CPUID1_ECX_HYPERVISOR))
-        return; /* leaves 0x4000000x mean nothing without the bit */
-    for (uint32_t i = 0; i < HV_CPUID_NLEAVES; i++)
-        cpuid(HV_CPUID_VENDOR_AND_MAX + i, l->leaf[i]);
-}
-
-static void model_cpuid(uint32_t leaf, uint32_t out[4])
-{
-    if (leaf == 1) {
-        out[0] = out[1] = out[3] = 0;
-        out[2] = HV_CPUID1_ECX_HYPERVISOR;
-        return;
-    }
-    hvsim_cpuid(leaf, out);
 }
 
 static int give_up(const char *why)
@@ -102,61 +79,29 @@ static int enable_hypercall_page(void)
     return 0;
 }
 
-static bool detect_hyperv(const struct hv_boot_params *p)
-{
-    struct hv_cpuid_leaves l;
-    if (!p->cpuid)
-        return false;
-    read_leaves(p->cpuid, &l);
-    hv_detect_parse(&l, &hv.info);
-    hv_detect_print(&hv.info);
-    return hv.info.features_valid;
-}
-
-int hv_init_with(const struct hv_boot_params *p, const struct hv_backend_ops *real,
-                 const struct hv_backend_ops *model)
+void hv_reset(void)
 {
     memset(&hv, 0, sizeof hv);
-    hv.params = *p;
-    const char *opt = p->option ? p->option : "";
+}
 
-    if (strcmp(opt, "off") == 0) {
-        log_info("hv", "hv=off: no Hyper-V backend; continuing without VMBus");
+int hv_init(const struct hv_boot_params *p, const struct hv_backend_ops *ops)
+{
+    hv_reset();
+    hv.params = *p;
+    if (!ops || !ops->cpuid || !ops->rdmsr || !ops->wrmsr || !p->alloc_page ||
+        !p->call_page)
+        return give_up("backend has no CPUID/MSR operations or no hypercall page call");
+    hv_detect_read(ops->cpuid, &hv.info);
+    hv_detect_print(&hv.info);
+    const char *who = ops->kind == HV_BACKEND_MODEL ? "host model" : "Hyper-V";
+    const char *missing = hv_detect_missing(&hv.info);
+    if (missing) {
+        log_warn("hv", "%s (\"%s\") lacks %s; continuing without VMBus", who,
+                 hv.info.vendor, missing);
         return -1;
     }
-    bool want_model = strcmp(opt, "sim") == 0;
-    if (!want_model && opt[0] != '\0' && strcmp(opt, "auto") != 0)
-        log_warn("hv", "unknown hv=%s, probing as hv=auto", opt);
-
-    if (!want_model && detect_hyperv(p)) {
-        const char *missing = hv_detect_missing(&hv.info);
-        if (missing) {
-            log_warn("hv", "Hyper-V (\"%s\") lacks %s; continuing without VMBus",
-                     hv.info.vendor, missing);
-            return -1;
-        }
-        hv.backend = HV_BACKEND_REAL;
-        hv.ops = real;
-    } else {
-        struct hvsim_config cfg;
-        if (!p->sim)
-            return give_up("no Hyper-V and no host model platform");
-        hvsim_default_config(&cfg, p->nr_cpus ? p->nr_cpus : 1);
-        if (hvsim_init(p->sim, &cfg) != 0)
-            return give_up("host model failed to start");
-        struct hv_boot_params mp = *p;
-        mp.cpuid = model_cpuid;
-        detect_hyperv(&mp);   /* same parser, over the model's leaves */
-        const char *missing = hv_detect_missing(&hv.info);
-        if (missing) {
-            log_warn("hv", "host model lacks %s; continuing without VMBus", missing);
-            return -1;
-        }
-        hv.backend = HV_BACKEND_MODEL;
-        hv.ops = model;
-    }
-    if (!hv.ops || !p->alloc_page)
-        return give_up("backend has no MSR/hypercall operations");
+    hv.backend = ops->kind == HV_BACKEND_MODEL ? HV_BACKEND_MODEL : HV_BACKEND_REAL;
+    hv.ops = ops;
     if (enable_hypercall_page() != 0)
         return -1;
     int vec = p->alloc_vector ? p->alloc_vector() : -1;

@@ -28,10 +28,7 @@ void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events)
     *on_events = hv.on_events;
 }
 
-hv_message_fn hv_get_timer_handler(void) { return hv.on_timer; }
-
 uint8_t hv_synic_vector(void) { return hv.vector; }
-bool hv_synic_auto_eoi(void) { return false; }
 
 uint32_t hv_vp_index(unsigned cpu)
 {

@@ -1,11 +1,15 @@
 /* hvsim: a model of the Hyper-V hypervisor's side of the TLFS interface
  * (synthetic MSRs, hypercalls, SynIC message and event delivery, synthetic
- * timers). It is
- * hardware-free: everything it needs from the machine goes through
- * struct hvsim_platform, so the same sources run in the kernel (hv=sim) and
- * in host tests. docs/hyperv-model.md lists what is and is not modelled. */
+ * timers): the host the guest talks to under hv=model. It is hardware-free:
+ * everything it needs from the machine goes through struct hvsim_machine,
+ * so the same sources run in the kernel (hvsim_kernel.c fills it) and in
+ * host tests. It shares wire definitions (drivers/hyperv) with the guest
+ * and nothing else: the guest never includes this header, and the glue
+ * above both (drivers/backend.c) hands the guest the model's CPUID and MSR
+ * entry points. docs/hyperv-model.md lists what is and is not modelled. */
 #ifndef SINTER_DRIVERS_HVSIM_H
 #define SINTER_DRIVERS_HVSIM_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +23,8 @@
 /* Returned by hvsim_rdmsr/hvsim_wrmsr where the real hypervisor raises #GP. */
 #define HVSIM_GP (-1)
 
-struct hvsim_platform {
+/* The model's machine interface: what it needs from the machine it runs on. */
+struct hvsim_machine {
     /* Raise `vector` on the CPU that runs VP `vp` (kernel: fixed IPI; later a
      * posted-interrupt descriptor; host tests: a recorder). Called with no
      * model lock held, so it may re-enter the model. */
@@ -32,7 +37,32 @@ struct hvsim_platform {
      * (then neither TIME_REF_COUNT nor synthetic timers are offered). */
     uint64_t (*ref_time_100ns)(void);
     uint64_t tsc_hz, apic_hz;  /* what the frequency MSRs report; 0 = not offered */
+    /* The model's locks are taken with interrupts off on the calling CPU, so
+     * a guest interrupt handler that enters the model (EOM from the SINT
+     * handler, an MSR read in a timer callback) can never spin on a lock its
+     * own CPU holds. irq_save disables interrupts and returns what
+     * irq_restore needs; irqs_off tells whether they are off now (checked on
+     * every *_locked path). All three are required; host tests pass fakes
+     * that only track a flag. */
+    unsigned long (*irq_save)(void);
+    void (*irq_restore)(unsigned long flags);
+    bool (*irqs_off)(void);
 };
+
+/* A lock of the model (hvsim's own, the VMBus host's): a spinlock taken
+ * with interrupts off through the machine's hooks, its owner VP recorded so
+ * the *_locked paths can check their precondition. Zero-initialised. */
+struct hvsim_spinlock {
+    atomic_bool held;
+    uint32_t owner;             /* VP that holds it */
+    unsigned long irq_flags;    /* the holder's, for unlock */
+};
+void hvsim_spin_lock(struct hvsim_spinlock *l);
+void hvsim_spin_unlock(struct hvsim_spinlock *l);
+/* The precondition of a *_locked path: l held by the current VP with
+ * interrupts off. A violation is a model bug: counted (stats.lock_errors)
+ * and logged (rate-limited) with the path's name. */
+void hvsim_spin_assert_held(const struct hvsim_spinlock *l, const char *path);
 
 struct hvsim_config {
     uint32_t nr_vps;
@@ -41,10 +71,12 @@ struct hvsim_config {
 };
 
 void hvsim_default_config(struct hvsim_config *cfg, uint32_t nr_vps);
-/* Resets all model state (VPs, queues, connections). 0 or -1. */
-int hvsim_init(const struct hvsim_platform *p, const struct hvsim_config *cfg);
+/* Resets all model state (VPs, queues, connections). 0, or -1 when the
+ * machine lacks a required hook or cfg is out of range. */
+int hvsim_init(const struct hvsim_machine *m, const struct hvsim_config *cfg);
 
-/* CPUID 0x40000000..0x40000006 as the model presents them. */
+/* CPUID as the model presents it to the guest: leaf 1 with only the
+ * hypervisor bit (ECX bit 31), then 0x40000000..0x40000006; zeros else. */
 void hvsim_cpuid(uint32_t leaf, uint32_t out[4]);
 
 /* Synthetic MSR access on a VP: 0, or HVSIM_GP where Hyper-V raises #GP. */
@@ -92,10 +124,12 @@ void hvsim_unregister_connection(uint32_t conn_id);
 void hvsim_poll_timers(void);
 
 /* Counters for tests and the boot summary. timer_coalesced: expirations
- * folded into a message still queued (or lost for want of a buffer). */
+ * folded into a message still queued (or lost for want of a buffer).
+ * lock_errors: *_locked paths entered without their lock (model bugs). */
 struct hvsim_stats {
     uint64_t posted, delivered, queued_busy, eom, injections, hypercalls;
     uint64_t timer_expired, timer_coalesced;
+    uint64_t lock_errors;
 };
 void hvsim_get_stats(struct hvsim_stats *out);
 /* Messages waiting in the model for (vp, sint). */

@@ -3,21 +3,64 @@
 #include "drivers/hvsim/hvsim_internal.h"
 #include "kernel/log.h"
 
-struct hvsim_state hvsim = { .lock = ATOMIC_FLAG_INIT };
+struct hvsim_state hvsim;
 
-/* The model is entered from hypercall traps on several CPUs and from the
- * VMBus host model; one spinlock keeps it simple. Callers run with
- * interrupts off (the trap is an interrupt gate), so it is never re-entered
- * on the same CPU while held; injection happens after it is dropped. */
+/* ---- locks ---------------------------------------------------------------- */
+/* Before hvsim_init there is no machine yet: nothing to mask, VP 0. */
+static unsigned long irq_off(void)
+{
+    return hvsim.machine.irq_save ? hvsim.machine.irq_save() : 0;
+}
+
+static uint32_t this_vp(void)
+{
+    return hvsim.machine.current_vp ? hvsim.machine.current_vp() : 0;
+}
+
+void hvsim_spin_lock(struct hvsim_spinlock *l)
+{
+    unsigned long f = irq_off();
+    while (atomic_exchange_explicit(&l->held, true, memory_order_acquire))
+        while (atomic_load_explicit(&l->held, memory_order_relaxed))
+            ;
+    l->owner = this_vp();
+    l->irq_flags = f;
+}
+
+void hvsim_spin_unlock(struct hvsim_spinlock *l)
+{
+    unsigned long f = l->irq_flags;
+    atomic_store_explicit(&l->held, false, memory_order_release);
+    if (hvsim.machine.irq_restore)
+        hvsim.machine.irq_restore(f);
+}
+
+void hvsim_spin_assert_held(const struct hvsim_spinlock *l, const char *path)
+{
+    uint32_t vp = this_vp();
+    bool held = atomic_load_explicit(&l->held, memory_order_relaxed) && l->owner == vp;
+    bool irqs_off = !hvsim.machine.irqs_off || hvsim.machine.irqs_off();
+    if (held && irqs_off)
+        return;
+    uint64_t n = __atomic_add_fetch(&hvsim.stats.lock_errors, 1, __ATOMIC_RELAXED);
+    if (n <= 8 || (n & 1023) == 0)
+        log_err("hvsim", "model bug: %s entered on VP%u %s (%llu such errors)", path, vp,
+                !held ? "without its lock" : "with interrupts on",
+                (unsigned long long)n);
+}
+
+/* The model is entered from hypercall traps on several CPUs, from the tick
+ * (timers, the VMBus host) and from kernel code (tests); one lock keeps it
+ * simple. It masks interrupts itself, so no caller has to; injection
+ * happens after it is dropped. */
 void hvsim_lock(void)
 {
-    while (atomic_flag_test_and_set_explicit(&hvsim.lock, memory_order_acquire))
-        ;
+    hvsim_spin_lock(&hvsim.lock);
 }
 
 void hvsim_unlock(void)
 {
-    atomic_flag_clear_explicit(&hvsim.lock, memory_order_release);
+    hvsim_spin_unlock(&hvsim.lock);
 }
 
 void hvsim_inj_flush(struct hvsim_inj *inj)
@@ -25,7 +68,7 @@ void hvsim_inj_flush(struct hvsim_inj *inj)
     for (unsigned i = 0; i < inj->n; i++) {
         tracef(TRACE_HV, "hvsim", "host: raise vector 0x%x on VP%u",
                inj->e[i].vector, inj->e[i].vp);
-        hvsim.plat.inject(inj->e[i].vp, inj->e[i].vector);
+        hvsim.machine.inject(inj->e[i].vp, inj->e[i].vector);
     }
     inj->n = 0;
 }
@@ -46,18 +89,18 @@ void hvsim_default_config(struct hvsim_config *cfg, uint32_t nr_vps)
     cfg->recommendations = HV_DEPRECATING_AEOI_RECOMMENDED;
 }
 
-int hvsim_init(const struct hvsim_platform *p, const struct hvsim_config *cfg)
+int hvsim_init(const struct hvsim_machine *m, const struct hvsim_config *cfg)
 {
-    if (!p || !p->inject || !p->gpa_to_ptr || !p->current_vp || !cfg ||
-        cfg->nr_vps == 0 || cfg->nr_vps > HVSIM_MAX_VPS)
+    if (!m || !m->inject || !m->gpa_to_ptr || !m->current_vp || !m->irq_save ||
+        !m->irq_restore || !m->irqs_off || !cfg || cfg->nr_vps == 0 ||
+        cfg->nr_vps > HVSIM_MAX_VPS)
         return -1;
     memset(&hvsim, 0, sizeof hvsim);
-    atomic_flag_clear(&hvsim.lock);
-    hvsim.plat = *p;
+    hvsim.machine = *m;
     hvsim.cfg = *cfg;
-    if (!p->tsc_hz || !p->apic_hz)
+    if (!m->tsc_hz || !m->apic_hz)
         hvsim.cfg.priv_lo &= ~HV_ACCESS_FREQUENCY_MSRS;
-    if (!p->ref_time_100ns) {   /* timers count reference time: no clock, no timers */
+    if (!m->ref_time_100ns) {   /* timers count reference time: no clock, no timers */
         hvsim.cfg.priv_lo &= ~(HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNTIMER_AVAILABLE);
         hvsim.cfg.features_edx &= ~HV_STIMER_DIRECT_MODE_AVAILABLE;
     }
@@ -86,6 +129,10 @@ void hvsim_cpuid(uint32_t leaf, uint32_t out[4])
 {
     out[0] = out[1] = out[2] = out[3] = 0;
     switch (leaf) {
+    case 1:
+        /* What every hypervisor sets; the guest's detection starts here. */
+        out[2] = HV_CPUID1_ECX_HYPERVISOR;
+        break;
     case HV_CPUID_VENDOR_AND_MAX:
         /* Our own vendor string; guests must decide on "Hv#1", not this. */
         out[0] = HV_CPUID_HW_FEATURES;

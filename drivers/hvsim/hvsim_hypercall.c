@@ -9,6 +9,7 @@
 /* ---- connections ------------------------------------------------------- */
 static struct hvsim_conn *conn_find_locked(uint32_t id)
 {
+    HVSIM_ASSERT_LOCKED();
     for (unsigned i = 0; i < HVSIM_MAX_CONNECTIONS; i++)
         if (hvsim.conn[i].kind != HVSIM_CONN_FREE && hvsim.conn[i].id == id)
             return &hvsim.conn[i];
@@ -65,7 +66,7 @@ static uint16_t copy_input(uint64_t gpa, void *dst, size_t len)
 {
     if ((gpa & 7) || (gpa & (HV_PAGE_SIZE - 1)) + len > HV_PAGE_SIZE)
         return HV_STATUS_INVALID_ALIGNMENT;
-    const void *src = hvsim.plat.gpa_to_ptr(gpa, len);
+    const void *src = hvsim.machine.gpa_to_ptr(gpa, len);
     if (!src)
         return HV_STATUS_INVALID_ALIGNMENT;
     memcpy(dst, src, len);
@@ -176,5 +177,5 @@ uint64_t hvsim_hypercall_vp(uint32_t vp, uint64_t control, uint64_t in_gpa, uint
 
 uint64_t hvsim_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)
 {
-    return hvsim_hypercall_vp(hvsim.plat.current_vp(), control, in_gpa, out_gpa);
+    return hvsim_hypercall_vp(hvsim.machine.current_vp(), control, in_gpa, out_gpa);
 }

@@ -1,6 +1,8 @@
 /* Model state shared by the hvsim_*.c files. Everything here is protected by
- * hvsim.lock; guest-visible pages are touched with atomics because the guest
- * reads and writes them without that lock. */
+ * hvsim.lock (interrupt-safe: see struct hvsim_spinlock); guest-visible pages
+ * are touched with atomics because the guest reads and writes them without
+ * that lock. A function named *_locked expects the lock held and checks it
+ * (HVSIM_ASSERT_LOCKED). */
 #ifndef SINTER_DRIVERS_HVSIM_INTERNAL_H
 #define SINTER_DRIVERS_HVSIM_INTERNAL_H
 #include <stdatomic.h>
@@ -53,9 +55,9 @@ struct hvsim_inj {
 };
 
 struct hvsim_state {
-    struct hvsim_platform plat;
+    struct hvsim_machine machine;
     struct hvsim_config cfg;
-    atomic_flag lock;
+    struct hvsim_spinlock lock;
     uint64_t guest_os_id, hypercall, ref_tsc;
     struct hvsim_vp vp[HVSIM_MAX_VPS];
     struct hvsim_qmsg pool[HVSIM_MSG_POOL];
@@ -68,6 +70,7 @@ extern struct hvsim_state hvsim;
 
 void hvsim_lock(void);
 void hvsim_unlock(void);
+#define HVSIM_ASSERT_LOCKED() hvsim_spin_assert_held(&hvsim.lock, __func__)
 void hvsim_inj_flush(struct hvsim_inj *inj);
 
 /* hvsim_synic.c */

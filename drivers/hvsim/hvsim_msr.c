@@ -11,7 +11,7 @@ static const uint8_t hypercall_code[] = HVSIM_HYPERCALL_CODE_BYTES;
  * the page; the model writes into guest RAM, so the page must be RAM. */
 static int fill_hypercall_page(uint64_t gpa)
 {
-    uint8_t *page = hvsim.plat.gpa_to_ptr(gpa, HV_PAGE_SIZE);
+    uint8_t *page = hvsim.machine.gpa_to_ptr(gpa, HV_PAGE_SIZE);
     if (!page)
         return -1;
     memset(page, HVSIM_HYPERCALL_FILL, HV_PAGE_SIZE);
@@ -68,15 +68,15 @@ static int wr_reference_tsc(uint64_t val)
     uint64_t next = val & (HV_MSR_GPFN_MASK | HV_SYNIC_PAGE_ENABLE);
     if (next & HV_SYNIC_PAGE_ENABLE) {
         struct hv_ref_tsc_page *p =
-            hvsim.plat.gpa_to_ptr(next & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
+            hvsim.machine.gpa_to_ptr(next & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
         if (!p)
             return HVSIM_GP;
         /* Without a TSC frequency the model publishes sequence 0: "page
          * invalid, use TIME_REF_COUNT" (TLFS "Timers"). The offset is 0, so
          * reference time is counted from TSC 0, not from partition start. */
         p->tsc_sequence = 0;
-        if (hvsim.plat.tsc_hz > 10000000u) {
-            p->tsc_scale = ref_tsc_scale(hvsim.plat.tsc_hz);
+        if (hvsim.machine.tsc_hz > 10000000u) {
+            p->tsc_scale = ref_tsc_scale(hvsim.machine.tsc_hz);
             p->tsc_offset = 0;
             atomic_thread_fence(memory_order_seq_cst);
             p->tsc_sequence = 1;
@@ -93,6 +93,7 @@ static bool offered(uint32_t priv_lo_bit)
 
 static int rdmsr_locked(uint32_t vp, uint32_t msr, uint64_t *val)
 {
+    HVSIM_ASSERT_LOCKED();
     switch (msr) {
     case HV_X64_MSR_GUEST_OS_ID:
         *val = hvsim.guest_os_id;
@@ -106,7 +107,7 @@ static int rdmsr_locked(uint32_t vp, uint32_t msr, uint64_t *val)
     case HV_X64_MSR_TIME_REF_COUNT:
         if (!offered(HV_MSR_TIME_REF_COUNT_AVAILABLE))
             return HVSIM_GP;
-        *val = hvsim.plat.ref_time_100ns();
+        *val = hvsim.machine.ref_time_100ns();
         return 0;
     case HV_X64_MSR_REFERENCE_TSC:
         *val = hvsim.ref_tsc;
@@ -115,7 +116,7 @@ static int rdmsr_locked(uint32_t vp, uint32_t msr, uint64_t *val)
     case HV_X64_MSR_APIC_FREQUENCY:
         if (!offered(HV_ACCESS_FREQUENCY_MSRS))
             return HVSIM_GP;
-        *val = msr == HV_X64_MSR_TSC_FREQUENCY ? hvsim.plat.tsc_hz : hvsim.plat.apic_hz;
+        *val = msr == HV_X64_MSR_TSC_FREQUENCY ? hvsim.machine.tsc_hz : hvsim.machine.apic_hz;
         return 0;
     default:
         if (hvsim_synic_msr(msr))
@@ -128,6 +129,7 @@ static int rdmsr_locked(uint32_t vp, uint32_t msr, uint64_t *val)
 
 static int wrmsr_locked(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj *inj)
 {
+    HVSIM_ASSERT_LOCKED();
     switch (msr) {
     case HV_X64_MSR_GUEST_OS_ID:
         hvsim.guest_os_id = val;
@@ -182,10 +184,10 @@ int hvsim_wrmsr(uint32_t vp, uint32_t msr, uint64_t val)
 
 int hvsim_rdmsr_current(uint32_t msr, uint64_t *val)
 {
-    return hvsim_rdmsr(hvsim.plat.current_vp(), msr, val);
+    return hvsim_rdmsr(hvsim.machine.current_vp(), msr, val);
 }
 
 int hvsim_wrmsr_current(uint32_t msr, uint64_t val)
 {
-    return hvsim_wrmsr(hvsim.plat.current_vp(), msr, val);
+    return hvsim_wrmsr(hvsim.machine.current_vp(), msr, val);
 }

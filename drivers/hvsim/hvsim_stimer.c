@@ -19,10 +19,10 @@ bool hvsim_stimer_msr(uint32_t msr)
 static bool offered(void)
 {
     return (hvsim.cfg.priv_lo & HV_MSR_SYNTIMER_AVAILABLE) &&
-           (hvsim.cfg.priv_lo & HV_MSR_SYNIC_AVAILABLE) && hvsim.plat.ref_time_100ns;
+           (hvsim.cfg.priv_lo & HV_MSR_SYNIC_AVAILABLE) && hvsim.machine.ref_time_100ns;
 }
 
-static uint64_t now(void) { return hvsim.plat.ref_time_100ns(); }
+static uint64_t now(void) { return hvsim.machine.ref_time_100ns(); }
 
 void hvsim_stimer_reset(uint32_t vp)
 {
@@ -127,6 +127,7 @@ void hvsim_poll_timers(void)
 
 void hvsim_stimer_delivering_locked(uint32_t vp, struct hv_message *m, uint16_t pool_index)
 {
+    HVSIM_ASSERT_LOCKED();
     struct hv_timer_message_payload *p = (void *)m->payload;
     if (p->timer_index >= HV_STIMER_COUNT)
         return;

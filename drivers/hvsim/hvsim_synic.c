@@ -69,12 +69,13 @@ static struct hv_message *slot_of(uint32_t vp, uint32_t sint)
     if (!(v->scontrol & HV_SYNIC_CONTROL_ENABLE) || !(v->simp & HV_SYNIC_PAGE_ENABLE))
         return NULL;
     struct hv_message_page *page =
-        hvsim.plat.gpa_to_ptr(v->simp & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
+        hvsim.machine.gpa_to_ptr(v->simp & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
     return page ? &page->sint_message[sint] : NULL;
 }
 
 void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj)
 {
+    HVSIM_ASSERT_LOCKED();
     for (unsigned i = 0; i < inj->n; i++)
         if (inj->e[i].vp == vp && inj->e[i].vector == vector)
             return;                 /* one edge per vector is enough */
@@ -101,6 +102,7 @@ static void raise_sint(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
  * stores NONE then loads flags, we set flags then load the type). */
 void hvsim_deliver_locked(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
 {
+    HVSIM_ASSERT_LOCKED();
     struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
     if (q->count == 0 || (hvsim.vp[vp].sint[sint] & HV_SINT_MASKED))
         return;
@@ -149,6 +151,7 @@ void hvsim_rescan_vp_locked(uint32_t vp, struct hvsim_inj *inj)
 uint16_t hvsim_post_locked(uint32_t vp, uint32_t sint, const struct hv_message *m,
                            uint16_t *pool_index, struct hvsim_inj *inj)
 {
+    HVSIM_ASSERT_LOCKED();
     struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
     /* Any post is a delivery attempt: a slot the guest emptied without EOM
      * is refilled here even when the queue is full. */
@@ -178,6 +181,7 @@ uint16_t hvsim_post_locked(uint32_t vp, uint32_t sint, const struct hv_message *
 /* Take a still-queued message back out (a timer reprogrammed meanwhile). */
 void hvsim_unqueue_locked(uint32_t vp, uint32_t sint, uint16_t pool_index)
 {
+    HVSIM_ASSERT_LOCKED();
     struct hvsim_queue *q = &hvsim.vp[vp].q[sint];
     uint16_t prev = HVSIM_NIL;
     for (uint16_t i = q->head; q->count && i != HVSIM_NIL; prev = i, i = hvsim.pool[i].next) {
@@ -232,7 +236,7 @@ uint16_t hvsim_signal_guest_event(uint32_t vp, uint32_t sint, uint32_t bit)
     struct hvsim_vp *v = &hvsim.vp[vp];
     struct hv_synic_event_flags_page *page = NULL;
     if ((v->scontrol & HV_SYNIC_CONTROL_ENABLE) && (v->siefp & HV_SYNIC_PAGE_ENABLE))
-        page = hvsim.plat.gpa_to_ptr(v->siefp & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
+        page = hvsim.machine.gpa_to_ptr(v->siefp & HV_MSR_GPFN_MASK, HV_PAGE_SIZE);
     if (!page || (v->sint[sint] & HV_SINT_MASKED)) {
         hvsim_unlock();
         tracef(TRACE_HV, "hvsim", "host: event bit %u on SINT%u of VP%u: SynIC not ready",
@@ -277,7 +281,7 @@ int hvsim_synic_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val)
 static int wr_page_msr(uint64_t *reg, uint64_t val, const char *name, uint32_t vp)
 {
     if ((val & HV_SYNIC_PAGE_ENABLE) &&
-        !hvsim.plat.gpa_to_ptr(val & HV_MSR_GPFN_MASK, HV_PAGE_SIZE)) {
+        !hvsim.machine.gpa_to_ptr(val & HV_MSR_GPFN_MASK, HV_PAGE_SIZE)) {
         log_warn("hvsim", "%s of VP%u: 0x%llx is not guest RAM (#GP)", name, vp,
                  (unsigned long long)(val & HV_MSR_GPFN_MASK));
         return HVSIM_GP;

@@ -195,6 +195,7 @@ uint32_t vmbus_host_offer(enum vmbus_host_dev dev)
 /* ---- rescind -------------------------------------------------------------- */
 void vh_rescind_locked(struct vh_chan *c)
 {
+    VH_ASSERT_LOCKED();
     if (c->state == VMBUS_HOST_CH_OPEN)
         vh_close_channel(c);
     vh.st.rescinds++;
@@ -264,7 +265,7 @@ static const char *open_check(struct vh_chan *c, const struct vmbus_msg_open_cha
         return "bad downstream ring page offset";
     if (o->target_vp >= vh.cfg.nr_vps)
         return "target_vp out of range";
-    *base = hvsim.plat.gpa_to_ptr(g->first_pfn << 12, (size_t)g->npages * VMBUS_PAGE_SIZE);
+    *base = hvsim.machine.gpa_to_ptr(g->first_pfn << 12, (size_t)g->npages * VMBUS_PAGE_SIZE);
     if (!*base)
         return "ring pages not mappable";
     *gp = g;
@@ -408,8 +409,8 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
         if (vh.int_page) {
             /* Pre-WIN8 guests also set the relid bit in the second half of
              * the interrupt page (Linux vmbus_set_event); consume it. */
-            uint64_t *half = hvsim.plat.gpa_to_ptr(vh.int_page + VMBUS_PAGE_SIZE / 2,
-                                                   VMBUS_PAGE_SIZE / 2);
+            uint64_t *half = hvsim.machine.gpa_to_ptr(vh.int_page + VMBUS_PAGE_SIZE / 2,
+                                                      VMBUS_PAGE_SIZE / 2);
             if (half)
                 __atomic_fetch_and(&half[c->relid / 64], ~(1ull << (c->relid % 64)),
                                    __ATOMIC_SEQ_CST);

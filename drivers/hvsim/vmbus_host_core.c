@@ -13,20 +13,20 @@
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"
 
-struct vh_state vh = { .lock = ATOMIC_FLAG_INIT };
+struct vh_state vh;
 static bool reg_conn1, reg_conn4;
 static struct vh_chan static_ch[VMBUS_HOST_STATIC_CHANNELS];
 static struct vh_gpadl static_gp[VMBUS_HOST_STATIC_CHANNELS + 8];
 
+/* Interrupt-safe like hvsim's own lock, and taken before it. */
 void vh_lock(void)
 {
-    while (atomic_flag_test_and_set_explicit(&vh.lock, memory_order_acquire))
-        ;
+    hvsim_spin_lock(&vh.lock);
 }
 
 void vh_unlock(void)
 {
-    atomic_flag_clear_explicit(&vh.lock, memory_order_release);
+    hvsim_spin_unlock(&vh.lock);
 }
 
 uint64_t vh_now(void)
@@ -86,6 +86,7 @@ bool vh_blocked(void)
  * guest messages (each of which may queue answers again). */
 void vh_pump_locked(void)
 {
+    VH_ASSERT_LOCKED();
     for (;;) {
         while (vh.outq_n) {
             struct vh_msg *m = &vh.outq[vh.outq_head];

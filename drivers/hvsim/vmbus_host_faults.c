@@ -30,7 +30,7 @@ static void raw_signal(uint32_t vp, uint32_t relid)
 {
     uint16_t st;
     if (vh.int_page) {
-        uint64_t *recv = hvsim.plat.gpa_to_ptr(vh.int_page, VMBUS_PAGE_SIZE / 2);
+        uint64_t *recv = hvsim.machine.gpa_to_ptr(vh.int_page, VMBUS_PAGE_SIZE / 2);
         if (recv)
             __atomic_fetch_or(&recv[relid / 64], 1ull << (relid % 64), __ATOMIC_SEQ_CST);
         st = hvsim_signal_guest_event(vp, VMBUS_MESSAGE_SINT, 0);

@@ -53,7 +53,7 @@ static void take_pfns(struct vh_gpadl *g, const uint64_t *pfn_bytes, uint32_t n)
     for (uint32_t i = 0; i < n && g->received < g->npages; i++) {
         uint64_t pfn;
         memcpy(&pfn, (const uint8_t *)pfn_bytes + 8 * i, sizeof pfn);
-        if (pfn >> 40 || !hvsim.plat.gpa_to_ptr(pfn << 12, VMBUS_PAGE_SIZE))
+        if (pfn >> 40 || !hvsim.machine.gpa_to_ptr(pfn << 12, VMBUS_PAGE_SIZE))
             g->bad = true;
         if (g->received == 0)
             g->first_pfn = pfn;

@@ -1,10 +1,11 @@
-/* State shared by the vmbus_host_*.c files. One spinlock (vh_lock) guards it
- * all; the guest-visible ring pages are accessed through vmbus_ring, which
- * uses atomics for the shared indices. Lock order: vh_lock, then hvsim's lock
- * (hvsim never calls us while holding its own). */
+/* State shared by the vmbus_host_*.c files. One spinlock (vh_lock, a
+ * struct hvsim_spinlock: interrupt-safe, owner checked on *_locked paths)
+ * guards it all; the guest-visible ring pages are accessed through
+ * vmbus_ring, which uses atomics for the shared indices. Lock order: vh_lock, then hvsim's lock (hvsim never calls
+ * us while holding its own). */
 #ifndef SINTER_DRIVERS_HVSIM_VMBUS_HOST_INTERNAL_H
 #define SINTER_DRIVERS_HVSIM_VMBUS_HOST_INTERNAL_H
-#include <stdatomic.h>
+#include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host.h"
 #include "drivers/vmbus/vmbus_errno.h"
 #include "drivers/vmbus/vmbus_ring.h"
@@ -56,7 +57,7 @@ struct vh_msg {
 };
 
 struct vh_state {
-    atomic_flag lock;
+    struct hvsim_spinlock lock;
     bool up;
     struct vmbus_host_config cfg;
     uint32_t min_version, max_version;
@@ -98,6 +99,7 @@ extern struct vh_state vh;
 
 void vh_lock(void);
 void vh_unlock(void);
+#define VH_ASSERT_LOCKED() hvsim_spin_assert_held(&vh.lock, __func__)
 uint64_t vh_now(void);
 
 /* core: sending to the guest (keeps order through outq) */

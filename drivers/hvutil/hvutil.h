@@ -10,15 +10,17 @@
 void hvutil_register_all(void);
 void hvutil_unregister_all(void);
 
-/* Hooks the kernel provides. Both are called from the channel callback
- * (interrupt context): do the real work later if it cannot run there. */
-void platform_shutdown(void);
+/* The IC drivers' kernel hooks: drivers/vmbus_kernel.c provides them in the
+ * kernel, host tests and fuzzers their own. All are called from the channel
+ * callback (interrupt context): do the real work later if it cannot run
+ * there. */
+void hvutil_hook_shutdown(void);
 /* Nanoseconds since 1970-01-01 UTC. sync is true for a hard set (boot,
  * resume) and false for a periodic sample the kernel may smooth or ignore. */
-void platform_set_wall_clock(uint64_t unix_ns, int sync);
+void hvutil_hook_set_wall_clock(uint64_t unix_ns, int sync);
 /* The partition reference time (TLFS TIME_REF_COUNT, 100 ns units) now;
- * false when the platform has none. Timesync 4.0 uses it to add the time a
+ * false when the hypervisor offers none. Timesync 4.0 uses it to add the time a
  * sample spent in transit. */
-bool platform_ref_time_100ns(uint64_t *now);
+bool hvutil_hook_ref_time_100ns(uint64_t *now);
 
 #endif

@@ -158,7 +158,7 @@ static void ic_channel_callback(struct vmbus_channel *ch, void *ctx)
 int ic_probe(struct vmbus_channel *ch)
 {
     struct ic_service *svc = (struct ic_service *)ch->driver;
-    struct ic_channel_state *st = vmbus_platform()->zalloc(sizeof *st);
+    struct ic_channel_state *st = vmbus_services()->zalloc(sizeof *st);
     if (st == NULL)
         return VMBUS_ENOMEM;
     st->svc = svc;
@@ -167,7 +167,7 @@ int ic_probe(struct vmbus_channel *ch)
     int rc = vmbus_channel_open(ch, IC_RING_BYTES, IC_RING_BYTES, ic_channel_callback, st);
     if (rc) {
         ch->driver_data = NULL;
-        vmbus_platform()->free(st);
+        vmbus_services()->free(st);
         return rc;
     }
     log_info("hvutil", "%s on relid %u", svc->drv.name, ch->relid);
@@ -178,7 +178,7 @@ void ic_remove(struct vmbus_channel *ch)
 {
     vmbus_channel_close(ch);
     if (ch->driver_data)
-        vmbus_platform()->free(ch->driver_data);
+        vmbus_services()->free(ch->driver_data);
     ch->driver_data = NULL;
 }
 

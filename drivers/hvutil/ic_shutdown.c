@@ -1,6 +1,6 @@
 /* Shutdown IC: the host asks for a shutdown (flags 0/1) or a reboot or
  * hibernate (2/4, |1 forced). We accept shutdown, answer S_OK first and
- * then call platform_shutdown(); reboot and hibernate are refused (E_FAIL)
+ * then call hvutil_hook_shutdown(); reboot and hibernate are refused (E_FAIL)
  * because sinter has no hook for them. */
 #include <string.h>
 #include "drivers/hvutil/ic_common.h"
@@ -44,7 +44,7 @@ static void shutdown_after_reply(struct ic_channel_state *st)
     (void)st;
     if (shutdown_requested) {
         shutdown_requested = false;
-        platform_shutdown();
+        hvutil_hook_shutdown();
     }
 }
 

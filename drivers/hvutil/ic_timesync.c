@@ -24,7 +24,7 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
          * add what has passed since, as Linux adj_guesttime
          * (drivers/hv/hv_util.c) and FreeBSD vmbus_timesync do. */
         uint64_t now;
-        if (platform_ref_time_100ns(&now) && now >= m.vmreferencetime &&
+        if (hvutil_hook_ref_time_100ns(&now) && now >= m.vmreferencetime &&
             now - m.vmreferencetime <= UINT64_MAX - parenttime)
             parenttime += now - m.vmreferencetime;
     } else {
@@ -50,7 +50,7 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
     uint64_t unix_ns = (parenttime - IC_TIMESYNC_UNIX_EPOCH_100NS) * 100;
     tracef(TRACE_VMBUS, "hvutil", "timesync %s: %llu ns since 1970",
            sync ? "sync" : "sample", (unsigned long long)unix_ns);
-    platform_set_wall_clock(unix_ns, sync);
+    hvutil_hook_set_wall_clock(unix_ns, sync);
     return IC_STATUS_OK;
 bad:
     st->refused++;

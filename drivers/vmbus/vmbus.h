@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drivers/vmbus/vmbus_errno.h"
-#include "drivers/vmbus/vmbus_platform.h"
+#include "drivers/vmbus/vmbus_services.h"
 #include "drivers/hyperv/vmbus_proto.h"
 #include "drivers/vmbus/vmbus_ring.h"
 

@@ -73,7 +73,7 @@ static void on_offer(const struct vmbus_msg_offer_channel *m)
             log_err("vmbus", "offer refused: relid %u already in use", relid);
         return;
     }
-    struct vmbus_channel *ch = vmbus_platform()->zalloc(sizeof *ch);
+    struct vmbus_channel *ch = vmbus_services()->zalloc(sizeof *ch);
     if (ch == NULL) {
         vmbus_conn.offers_refused++;
         log_err("vmbus", "offer for relid %u dropped: out of memory", relid);
@@ -90,7 +90,7 @@ static void on_offer(const struct vmbus_msg_offer_channel *m)
     ch->dedicated_interrupt = m->is_dedicated_interrupt & 1;
     if (vmbus_chantable_insert(ch) != VMBUS_OK) {
         vmbus_conn.offers_refused++;
-        vmbus_platform()->free(ch);
+        vmbus_services()->free(ch);
         return;
     }
     vmbus_conn.offers_accepted++;

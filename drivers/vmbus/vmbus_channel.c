@@ -37,7 +37,7 @@ static void ring_name(char *out, size_t n, uint32_t relid, const char *dir)
 static void free_rings(struct vmbus_channel *ch)
 {
     if (ch->ring_mem)
-        vmbus_platform()->free_pages(ch->ring_mem, ch->ring_pages);
+        vmbus_services()->free_pages(ch->ring_mem, ch->ring_pages);
     ch->ring_mem = NULL;
     ch->ring_pages = 0;
 }
@@ -45,7 +45,7 @@ static void free_rings(struct vmbus_channel *ch)
 int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
                        size_t recv_ring_bytes, vmbus_channel_cb cb, void *ctx)
 {
-    const struct vmbus_platform *p = vmbus_platform();
+    const struct vmbus_services *p = vmbus_services();
     if (ch->open)
         return VMBUS_EBUSY;
     if (atomic_load(&ch->rescinded))
@@ -142,7 +142,7 @@ void vmbus_channel_signal(struct vmbus_channel *ch)
         __atomic_fetch_or(&send_half[ch->relid / 64], 1ull << (ch->relid % 64),
                           __ATOMIC_SEQ_CST);
     }
-    uint64_t st = vmbus_platform()->signal_event(ch->signal_conn_id);
+    uint64_t st = vmbus_services()->signal_event(ch->signal_conn_id);
     ch->signals_sent++;
     if (st != HV_STATUS_SUCCESS)
         log_warn("vmbus", "relid %u: signal on connection %u failed, HV status 0x%llx",
@@ -213,7 +213,7 @@ void vmbus_channel_free(struct vmbus_channel *ch)
 {
     atomic_store_explicit(&ch->callback, NULL, memory_order_release);
     free_rings(ch);
-    vmbus_platform()->free(ch);
+    vmbus_services()->free(ch);
 }
 
 void vmbus_channel_release(struct vmbus_channel *ch)

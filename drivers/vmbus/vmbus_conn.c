@@ -11,7 +11,7 @@
 #include "kernel/log.h"
 
 struct vmbus_connection vmbus_conn;
-static const struct vmbus_platform *plat;
+static const struct vmbus_services *svc;
 static uint64_t wait_timeout_ns = 5000000000ull;  /* Linux waits 5 s too */
 
 /* Newest first. Versions before WIN8 need the shared interrupt page for
@@ -22,19 +22,19 @@ static const uint32_t vmbus_versions[] = {
     VMBUS_VERSION_WIN8_1,    VMBUS_VERSION_WIN8,
 };
 
-void vmbus_set_platform(const struct vmbus_platform *p) { plat = p; }
-const struct vmbus_platform *vmbus_platform(void) { return plat; }
+void vmbus_set_services(const struct vmbus_services *s) { svc = s; }
+const struct vmbus_services *vmbus_services(void) { return svc; }
 void vmbus_set_timeout_ns(uint64_t ns) { wait_timeout_ns = ns; }
 bool vmbus_connected(void) { return atomic_load(&vmbus_conn.state) == VMBUS_CONNECTED; }
 uint32_t vmbus_version(void) { return vmbus_conn.version; }
 
 int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
 {
-    uint64_t start = plat->now_ns();
+    uint64_t start = svc->now_ns();
     for (;;) {
         if (cond(arg))
             return VMBUS_OK;
-        if (plat->now_ns() - start > wait_timeout_ns) {
+        if (svc->now_ns() - start > wait_timeout_ns) {
             /* One last look: the answer may have come with the last pump. */
             if (cond(arg))
                 return VMBUS_OK;
@@ -42,7 +42,7 @@ int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
                     (unsigned long long)(wait_timeout_ns / 1000000), step);
             return VMBUS_ETIMEDOUT;
         }
-        plat->pump();
+        svc->pump();
     }
 }
 
@@ -64,14 +64,14 @@ void vmbus_slot_arm(struct vmbus_wait_slot *s, uint32_t key1, uint32_t key2)
 
 static uint64_t post_raw(uint32_t conn_id, const void *msg, size_t len)
 {
-    return plat->post_message(conn_id, VMBUS_SYNIC_MESSAGE_TYPE, msg, len) & 0xffffu;
+    return svc->post_message(conn_id, VMBUS_SYNIC_MESSAGE_TYPE, msg, len) & 0xffffu;
 }
 
 int vmbus_post(const void *msg, size_t len, const char *what)
 {
     if (len > VMBUS_MAX_MESSAGE_SIZE)
         return VMBUS_EINVAL;
-    uint64_t start = plat->now_ns();
+    uint64_t start = svc->now_ns();
     for (;;) {
         uint64_t st = post_raw(vmbus_conn.msg_conn_id, msg, len);
         if (st == HV_STATUS_SUCCESS) {
@@ -92,12 +92,12 @@ int vmbus_post(const void *msg, size_t len, const char *what)
                     (unsigned long long)st);
             return VMBUS_EHV;
         }
-        if (plat->now_ns() - start > wait_timeout_ns) {
+        if (svc->now_ns() - start > wait_timeout_ns) {
             log_err("vmbus", "timed out posting %s: host refuses it (HV status 0x%llx)",
                     what, (unsigned long long)st);
             return VMBUS_ETIMEDOUT;
         }
-        plat->pump();
+        svc->pump();
     }
 }
 
@@ -127,18 +127,18 @@ static int try_version(uint32_t version)
     memset(&m, 0, sizeof m);
     m.hdr.msgtype = VMBUS_MSG_INITIATE_CONTACT;
     m.version_requested = version;
-    m.target_vcpu = plat->current_vp();
+    m.target_vcpu = svc->current_vp();
     uint32_t conn_id = VMBUS_MESSAGE_CONNECTION_ID;
     if (VMBUS_VERSION_USES_CONN_ID_4(version)) {
         m.u.v5.msg_sint = VMBUS_MESSAGE_SINT;
         m.u.v5.msg_vtl = 0;
         conn_id = VMBUS_MESSAGE_CONNECTION_ID_4;
     } else {
-        m.u.interrupt_page = plat->virt_to_phys(vmbus_conn.pages);
+        m.u.interrupt_page = svc->virt_to_phys(vmbus_conn.pages);
     }
     uint8_t *pages = vmbus_conn.pages;
-    m.monitor_page1 = plat->virt_to_phys(pages + VMBUS_PAGE_SIZE);
-    m.monitor_page2 = plat->virt_to_phys(pages + 2 * VMBUS_PAGE_SIZE);
+    m.monitor_page1 = svc->virt_to_phys(pages + VMBUS_PAGE_SIZE);
+    m.monitor_page2 = svc->virt_to_phys(pages + 2 * VMBUS_PAGE_SIZE);
 
     atomic_store(&vmbus_conn.version_answer, 0);
     tracef(TRACE_VMBUS, "vmbus", "INITIATE_CONTACT %u.%u on connection %u",
@@ -205,8 +205,8 @@ static void connection_reset(void)
 
 int vmbus_connect(void)
 {
-    if (plat == NULL) {
-        log_err("vmbus", "no platform installed");
+    if (svc == NULL) {
+        log_err("vmbus", "no services installed (vmbus_set_services)");
         return VMBUS_EINVAL;
     }
     if (atomic_load(&vmbus_conn.state) != VMBUS_DISCONNECTED)
@@ -215,7 +215,7 @@ int vmbus_connect(void)
     vmbus_chantable_reset();
     vmbus_chanmsg_reset();
     if (vmbus_conn.pages == NULL)
-        vmbus_conn.pages = plat->alloc_pages(3);
+        vmbus_conn.pages = svc->alloc_pages(3);
     if (vmbus_conn.pages == NULL)
         return VMBUS_ENOMEM;
 
@@ -283,7 +283,7 @@ void vmbus_disconnect(void)
     }
     free_all_channels();
     if (vmbus_conn.pages)
-        plat->free_pages(vmbus_conn.pages, 3);
+        svc->free_pages(vmbus_conn.pages, 3);
     vmbus_conn.pages = NULL;
     connection_reset();
     atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);

@@ -20,7 +20,7 @@ static uint32_t next_gpadl_handle(void)
 
 static uint64_t pfn_of(const uint8_t *buf, size_t page)
 {
-    return vmbus_platform()->virt_to_phys(buf + page * VMBUS_PAGE_SIZE) / VMBUS_PAGE_SIZE;
+    return vmbus_services()->virt_to_phys(buf + page * VMBUS_PAGE_SIZE) / VMBUS_PAGE_SIZE;
 }
 
 int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "drivers/vmbus/vmbus_ring.h"
 #include "drivers/vmbus/vmbus_errno.h"
-#include "drivers/vmbus/vmbus_platform.h"
+#include "drivers/vmbus/vmbus_shmem.h"
 #include "kernel/log.h"
 
 /* A hostile peer could make us log on every interrupt: log the first few

@@ -73,7 +73,7 @@ static void post_input(struct hv_input_post_message *in, uint32_t conn, uint32_t
 KTEST(invalid, "hv.hypercall_status_codes")
 {
     if (hv_backend() != HV_BACKEND_MODEL) {
-        ktest_skip("needs the Hyper-V host model (hv=sim)");
+        ktest_skip("needs the Hyper-V host model (hv=model)");
         return;
     }
     uint8_t *page = (uint8_t *)(uintptr_t)pmm_alloc(1);

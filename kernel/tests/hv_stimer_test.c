@@ -76,7 +76,7 @@ static unsigned modes(enum hv_stimer_mode out[2])
 static bool begin(enum hv_stimer_mode *saved)
 {
     if (hv_backend() == HV_BACKEND_NONE || hv_stimer_mode() == HV_STIMER_NONE) {
-        ktest_skip("no synthetic timers (needs hv=sim or Hyper-V with stimers)");
+        ktest_skip("no synthetic timers (needs hv=model or Hyper-V with stimers)");
         return false;
     }
     *saved = hv_stimer_mode();
@@ -99,7 +99,7 @@ KTEST(mode, "hv.stimer_boot_mode")
     if (hv_backend() == HV_BACKEND_MODEL)
         KT_CHECK_EQ(saved, HV_STIMER_DIRECT);
     enum hv_stimer_mode m[2];
-    KT_CHECK_EQ(modes(m), hv_platform_info()->has_stimer_direct ? 2 : 1);
+    KT_CHECK_EQ(modes(m), hv_get_info()->has_stimer_direct ? 2 : 1);
     hv_stimer_set_mode(saved);
 }
 

@@ -75,7 +75,7 @@ static void on_events(unsigned cpu, volatile uint64_t *words)
 static bool begin(void)
 {
     if (hv_backend() != HV_BACKEND_MODEL || !hv_synic_vector()) {
-        ktest_skip("needs the Hyper-V host model (hv=sim)");
+        ktest_skip("needs the Hyper-V host model (hv=model)");
         return false;
     }
     memset(&rec, 0, sizeof rec);

@@ -18,9 +18,9 @@ static size_t in_left;
 static uint64_t clock_ns;
 static uint64_t sief[VMBUS_EVENT_FLAGS_COUNT / 64];
 
-void platform_shutdown(void) {}
-void platform_set_wall_clock(uint64_t ns, int sync) { (void)ns; (void)sync; }
-bool platform_ref_time_100ns(uint64_t *now) { *now = 0; return false; }
+void hvutil_hook_shutdown(void) {}
+void hvutil_hook_set_wall_clock(uint64_t ns, int sync) { (void)ns; (void)sync; }
+bool hvutil_hook_ref_time_100ns(uint64_t *now) { *now = 0; return false; }
 
 static void deliver_next(void)
 {
@@ -86,7 +86,7 @@ static void fz_pump(void)
 }
 static uint32_t fz_vp(void) { return 0; }
 
-static const struct vmbus_platform fz_platform = {
+static const struct vmbus_services fz_services = {
     .post_message = fz_post, .signal_event = fz_signal,
     .alloc_pages = fz_alloc_pages, .free_pages = fz_free_pages,
     .zalloc = fz_zalloc, .free = fz_free, .virt_to_phys = fz_v2p,
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int once;
     if (!once) {
-        vmbus_set_platform(&fz_platform);
+        vmbus_set_services(&fz_services);
         vmbus_set_timeout_ns(8000000);  /* 8 pumps per wait */
         hvutil_register_all();
         once = 1;

@@ -8,9 +8,9 @@
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 
-void platform_shutdown(void) {}
-void platform_set_wall_clock(uint64_t ns, int sync) { (void)ns; (void)sync; }
-bool platform_ref_time_100ns(uint64_t *now) { *now = 0; return false; }
+void hvutil_hook_shutdown(void) {}
+void hvutil_hook_set_wall_clock(uint64_t ns, int sync) { (void)ns; (void)sync; }
+bool hvutil_hook_ref_time_100ns(uint64_t *now) { *now = 0; return false; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,14 +1,18 @@
 /* The guest side (drivers/hv) against the host model (drivers/hvsim) in one
- * process: fake pages, a recorder for injected interrupts, and a "CPU" that
+ * process, joined by the backend choice (drivers/backend.c) as in the
+ * kernel: fake pages, a recorder for injected interrupts, and a "CPU" that
  * runs hv_synic_isr when its recorded vector is pending. */
 #include <stdlib.h>
 #include <string.h>
+#include "drivers/backend.h"
 #include "drivers/hv/hv.h"
 #include "drivers/hv/hv_detect.h"
 #include "drivers/hvsim/hvsim.h"
+#include "drivers/hvsim/hvsim_internal.h"
 #include "kernel/log.h"
 #include "tests/host/check.h"
 #include "tests/host/fake_guest_ram.h"
+#include "tests/host/fake_irq.h"
 #include "tests/host/host_log.h"
 
 #define VEC 0x40
@@ -30,9 +34,10 @@ static uint32_t current_vp(void) { return cur_cpu; }
 static unsigned this_cpu(void) { return cur_cpu; }
 static int alloc_vector(void) { return VEC; }
 
-static const struct hvsim_platform sim = {
+static const struct hvsim_machine machine = {
     .inject = inject, .gpa_to_ptr = gpa_to_ptr, .current_vp = current_vp,
     .tsc_hz = 2000000000ull, .apic_hz = 200000000ull,
+    .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
 
 /* The page must hold the model's code; then "execute" it. */
@@ -46,9 +51,15 @@ static uint64_t fake_call(void *page, uint64_t control, uint64_t rdx, uint64_t r
     return hvsim_hypercall(control, rdx, r8);
 }
 
-static const struct hv_backend_ops model_ops = {
-    .rdmsr = hvsim_rdmsr_current, .wrmsr = hvsim_wrmsr_current, .call = fake_call,
-};
+/* The model as the kernel starts it, counted. */
+static unsigned model_starts;
+static int start_model(unsigned nr_cpus)
+{
+    struct hvsim_config cfg;
+    model_starts++;
+    hvsim_default_config(&cfg, nr_cpus);
+    return hvsim_init(&machine, &cfg);
+}
 
 /* Guest upper layer: record sequence numbers and event bits. */
 #define MAXSEQ 10000
@@ -94,18 +105,26 @@ static unsigned run_interrupts(void)
     return n;
 }
 
+static struct hv_boot_params params(unsigned ncpus)
+{
+    return (struct hv_boot_params){
+        .nr_cpus = ncpus, .alloc_vector = alloc_vector, .alloc_page = alloc_page,
+        .call_page = fake_call, .this_cpu = this_cpu,
+    };
+}
+
+/* hv=<opt> on a CPU with no hypervisor of its own (no real backend). */
 static int boot(const char *opt, unsigned ncpus)
 {
-    struct hv_boot_params p = {
-        .option = opt, .nr_cpus = ncpus, .alloc_vector = alloc_vector,
-        .alloc_page = alloc_page, .this_cpu = this_cpu, .sim = &sim,
-    };
+    struct hv_boot_params p = params(ncpus);
+    struct backend_choice c = { .want = backend_parse_option(opt),
+                                .start_model = start_model };
     free_pages();
     memset(irr, 0, sizeof irr);
-    injections = nseen = event_calls = page_calls = 0;
+    injections = nseen = event_calls = page_calls = model_starts = 0;
     memset(events_seen, 0, sizeof events_seen);
     cur_cpu = 0;
-    if (hv_init_with(&p, NULL, &model_ops) != 0)
+    if (backend_select(&c, &p) != 0)
         return -1;
     hv_set_vmbus_handlers(on_message, on_events);
     for (unsigned c = 0; c < ncpus; c++) {
@@ -127,10 +146,10 @@ static struct hv_message *guest_slot(unsigned vp, unsigned sint)
 /* ---- tests ------------------------------------------------------------- */
 static void test_boot_model(void)
 {
-    CHECK_EQ(boot("sim", 2), 0);
+    CHECK_EQ(boot("model", 2), 0);
     CHECK(strcmp(hv_backend_name(), "model") == 0);
     CHECK_EQ(hv_synic_vector(), VEC);
-    CHECK(hv_platform_info()->has_synic);
+    CHECK(hv_get_info()->has_synic);
     uint64_t v;
     CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_GUEST_OS_ID, &v), 0);
     CHECK(v == HV_SINTER_GUEST_OS_ID && (v >> 63) == 1);
@@ -152,8 +171,23 @@ static void test_boot_choices(void)
 {
     CHECK(boot("off", 1) != 0);
     CHECK(strcmp(hv_backend_name(), "none") == 0);
-    CHECK_EQ(boot(NULL, 1), 0);          /* no cpuid hook: no Hyper-V -> model */
+    CHECK_EQ(model_starts, 0);
+    CHECK_EQ(boot(NULL, 1), 0);          /* no real backend: no Hyper-V -> model */
     CHECK(strcmp(hv_backend_name(), "model") == 0);
+    CHECK_EQ(model_starts, 1);
+    CHECK_EQ(boot("sim", 1), 0);           /* the old name of hv=model */
+    CHECK(strcmp(hv_backend_name(), "model") == 0);
+    unsigned warns = host_log_lines[LOG_WARN];
+    CHECK(boot("real", 1) != 0);         /* no Hyper-V here, and no model asked for */
+    CHECK(strcmp(hv_backend_name(), "none") == 0);
+    CHECK_EQ(model_starts, 0);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);
+    CHECK(strstr(host_log_last, "hv=real") != NULL);
+    CHECK_EQ(backend_parse_option("bogus"), BACKEND_AUTO);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
+    CHECK_EQ(backend_parse_option("auto"), BACKEND_AUTO);
+    CHECK_EQ(backend_parse_option(""), BACKEND_AUTO);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
 }
 
 /* A "Hyper-V" lacking the SynIC gets one line and no backend. */
@@ -172,35 +206,53 @@ static void cpuid_hv_full(uint32_t leaf, uint32_t out[4])
 }
 static int msr_ignore_rd(uint32_t msr, uint64_t *v) { (void)msr; *v = 0; return 0; }
 static int msr_ignore_wr(uint32_t msr, uint64_t v) { (void)msr; (void)v; return 0; }
-static const struct hv_backend_ops dead_ops = {
-    .rdmsr = msr_ignore_rd, .wrmsr = msr_ignore_wr, .call = fake_call,
+/* A real backend whose MSRs accept anything and keep nothing. */
+static struct hv_backend_ops dead_real = {
+    .kind = HV_BACKEND_REAL, .cpuid = cpuid_hv_no_synic,
+    .rdmsr = msr_ignore_rd, .wrmsr = msr_ignore_wr,
 };
 
+/* An Hv#1 hypervisor is never hidden behind the model: one lacking a
+ * feature, or whose hypercall page does not come up, leaves no backend. */
 static void test_boot_real_refusals(void)
 {
-    struct hv_boot_params p = { .nr_cpus = 1, .cpuid = cpuid_hv_no_synic,
-        .alloc_vector = alloc_vector, .alloc_page = alloc_page, .this_cpu = this_cpu,
-        .sim = &sim };
+    struct hv_boot_params p = params(1);
+    struct backend_choice c = { .want = BACKEND_AUTO, .real = &dead_real,
+                                .start_model = start_model };
+    model_starts = 0;
     unsigned warns = host_log_lines[LOG_WARN];
-    CHECK(hv_init_with(&p, &dead_ops, &model_ops) != 0);
+    CHECK(backend_select(&c, &p) != 0);
     CHECK(strcmp(hv_backend_name(), "none") == 0);
     CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);
     CHECK(strstr(host_log_last, "SynIC") != NULL);
 
-    p.cpuid = cpuid_hv_full;             /* features fine, but the page never enables */
+    dead_real.cpuid = cpuid_hv_full;     /* features fine, but the page never enables */
     warns = host_log_lines[LOG_WARN];
-    CHECK(hv_init_with(&p, &dead_ops, &model_ops) != 0);
+    CHECK(backend_select(&c, &p) != 0);
     CHECK(strcmp(hv_backend_name(), "none") == 0);
     CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);
     CHECK(strstr(host_log_last, "hypercall page did not come up") != NULL);
+    CHECK_EQ(model_starts, 0);
+
+    /* hv=model skips the probe: the model, even with Hyper-V present. */
+    c.want = BACKEND_MODEL;
+    CHECK_EQ(backend_select(&c, &p), 0);
+    CHECK(strcmp(hv_backend_name(), "model") == 0);
+    CHECK_EQ(model_starts, 1);
+    dead_real.cpuid = cpuid_hv_no_synic;
     free_pages();
 }
 
 /* Gen2 UEFI firmware may leave its guest OS ID and an enabled hypercall page
  * behind. Like Linux hyperv_init and FreeBSD hyperv_init/hypercall_create,
  * the kernel writes its own ID and moves the page to one it owns; only a
- * Locked HYPERCALL MSR makes it keep the firmware's page. The model stands
- * in for the real backend here (p.sim = NULL: it is not reset). */
+ * Locked HYPERCALL MSR makes it keep the firmware's page. The model's MSRs
+ * stand in for the real backend's here (no model start: it is not reset). */
+static const struct hv_backend_ops model_as_real = {
+    .kind = HV_BACKEND_REAL, .cpuid = cpuid_hv_full,
+    .rdmsr = hvsim_rdmsr_current, .wrmsr = hvsim_wrmsr_current,
+};
+
 static void test_boot_real_after_firmware(void)
 {
     struct hvsim_config cfg;
@@ -208,14 +260,14 @@ static void test_boot_real_after_firmware(void)
     free_pages();
     cur_cpu = 0;
     hvsim_default_config(&cfg, 1);
-    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    CHECK_EQ(hvsim_init(&machine, &cfg), 0);
     uint8_t *fw = alloc_page();
     const uint64_t fw_id = 0x0001060300000000ull;   /* a proprietary-layout ID */
     CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_GUEST_OS_ID, fw_id), 0);
     CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_HYPERCALL, (uint64_t)(uintptr_t)fw | 1), 0);
-    struct hv_boot_params p = { .nr_cpus = 1, .cpuid = cpuid_hv_full,
-        .alloc_vector = alloc_vector, .alloc_page = alloc_page, .this_cpu = this_cpu };
-    CHECK_EQ(hv_init_with(&p, &model_ops, &model_ops), 0);
+    struct hv_boot_params p = params(1);
+    struct backend_choice c = { .want = BACKEND_AUTO, .real = &model_as_real };
+    CHECK_EQ(backend_select(&c, &p), 0);
     CHECK(strcmp(hv_backend_name(), "real") == 0);
     CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_GUEST_OS_ID, &v), 0);
     CHECK_EQ(v, HV_SINTER_GUEST_OS_ID);
@@ -226,12 +278,12 @@ static void test_boot_real_after_firmware(void)
 
     /* Locked by firmware: the page cannot move, so it is used where it is. */
     free_pages();
-    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    CHECK_EQ(hvsim_init(&machine, &cfg), 0);
     fw = alloc_page();
     CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_GUEST_OS_ID, fw_id), 0);
     CHECK_EQ(hvsim_wrmsr(0, HV_X64_MSR_HYPERCALL,
                          (uint64_t)(uintptr_t)fw | HV_HYPERCALL_ENABLE | HV_HYPERCALL_LOCKED), 0);
-    CHECK_EQ(hv_init_with(&p, &model_ops, &model_ops), 0);
+    CHECK_EQ(backend_select(&c, &p), 0);
     CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_GUEST_OS_ID, &v), 0);
     CHECK_EQ(v, HV_SINTER_GUEST_OS_ID);
     CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_HYPERCALL, &v), 0);
@@ -245,7 +297,7 @@ static void test_msr_semantics(void)
     uint64_t v;
     free_pages();
     hvsim_default_config(&cfg, 2);
-    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    CHECK_EQ(hvsim_init(&machine, &cfg), 0);
     void *pg = alloc_page();
     uint64_t gpa = (uint64_t)(uintptr_t)pg;
     /* Hypercall enable before the guest OS ID: ignored. */
@@ -290,7 +342,7 @@ static void test_msr_semantics(void)
 
 static void test_10000_messages_ordered(void)
 {
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     uint32_t next = 0;
     unsigned busy = 0;
     while (next < MAXSEQ && busy < 100000) {
@@ -314,13 +366,14 @@ static void test_10000_messages_ordered(void)
     hvsim_get_stats(&s);
     CHECK_EQ(s.delivered, MAXSEQ);
     CHECK(s.queued_busy > 0 && s.eom > 0);
+    CHECK_EQ(s.lock_errors, 0);
     CHECK_EQ(hvsim_queue_depth(0, 2), 0);
     CHECK_EQ(guest_slot(0, 2)->header.message_type, HVMSG_NONE);
 }
 
 static void test_pending_and_eom(void)
 {
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     for (uint32_t i = 0; i < 3; i++)
         CHECK_EQ(hvsim_post_to_guest(0, 2, HVMSG_VMBUS, &i, sizeof i), 0);
     struct hv_message *slot = guest_slot(0, 2);
@@ -351,7 +404,7 @@ static void test_pending_and_eom(void)
 
 static void test_masked_then_unmask(void)
 {
-    CHECK_EQ(boot("sim", 2), 0);
+    CHECK_EQ(boot("model", 2), 0);
     uint64_t sint;
     hvsim_rdmsr(1, HV_X64_MSR_SINT0 + 2, &sint);
     cur_cpu = 1;
@@ -382,7 +435,7 @@ static uint16_t echo_event(void *ctx, uint32_t vp, uint32_t conn, uint16_t flag)
 
 static void test_event_flags_coalesce(void)
 {
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     CHECK_EQ(hvsim_register_event_handler(20, 4, echo_event, NULL), 0);
     CHECK_EQ(hvsim_signal_guest_event(0, 2, 5), 0);
     CHECK_EQ(hvsim_signal_guest_event(0, 2, 64 + 7), 0);
@@ -424,7 +477,7 @@ static uint16_t ev_rx(void *ctx, uint32_t vp, uint32_t conn, uint16_t flag)
 
 static void test_invalid_hypercalls(void)
 {
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     CHECK_EQ(hvsim_register_message_handler(4, msg_rx, NULL), 0);
     CHECK_EQ(hvsim_register_event_handler(2, 1, ev_rx, NULL), 0);
     CHECK(hvsim_register_message_handler(4, msg_rx, NULL) != 0);   /* duplicate */
@@ -488,7 +541,7 @@ static void test_access_denied(void)
     free_pages();
     hvsim_default_config(&cfg, 1);
     cfg.priv_hi = 0;   /* neither PostMessages nor SignalEvents */
-    CHECK_EQ(hvsim_init(&sim, &cfg), 0);
+    CHECK_EQ(hvsim_init(&machine, &cfg), 0);
     uint8_t *in = alloc_page();
     struct hv_input_post_message *pm = (void *)in;
     memset(pm, 0, sizeof *pm);
@@ -509,7 +562,7 @@ static void test_access_denied(void)
 
 static void test_guest_rejects_bad_host_message(void)
 {
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     struct hv_message *slot = guest_slot(0, 2);
     /* A hostile host writes a slot with payload_size 250. */
     slot->header.payload_size = 250;
@@ -526,7 +579,7 @@ static void test_trace_narration(void)
 {
     trace_mask = TRACE_HV;
     unsigned info = host_log_lines[LOG_INFO];
-    CHECK_EQ(boot("sim", 1), 0);
+    CHECK_EQ(boot("model", 1), 0);
     uint32_t x = 7;
     hvsim_post_to_guest(0, 2, HVMSG_VMBUS, &x, sizeof x);
     hvsim_post_to_guest(0, 2, HVMSG_VMBUS, &x, sizeof x);
@@ -534,6 +587,60 @@ static void test_trace_narration(void)
     run_interrupts();
     trace_mask = 0;
     CHECK(host_log_lines[LOG_INFO] > info + 10);
+}
+
+/* The model's lock masks interrupts itself and puts them back; its
+ * *_locked paths check that they run under it, with interrupts off. */
+static uint64_t lock_errors(void)
+{
+    struct hvsim_stats st;
+    hvsim_get_stats(&st);
+    return st.lock_errors;
+}
+
+static void test_lock_discipline(void)
+{
+    CHECK_EQ(boot("model", 1), 0);
+    uint64_t v;
+    CHECK(!fake_irqs_off());
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_SCONTROL, &v), 0);   /* locks, unlocks */
+    CHECK(!fake_irqs_off());                                 /* interrupts back on */
+    unsigned long f = fake_irq_save();
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_SCONTROL, &v), 0);
+    CHECK(fake_irqs_off());                                  /* still off: nested */
+    fake_irq_restore(f);
+    CHECK_EQ(lock_errors(), 0);
+
+    /* A *_locked path entered without the lock: counted and logged. */
+    struct hvsim_inj inj = { 0 };
+    unsigned errs = host_log_lines[LOG_ERR];
+    hvsim_deliver_locked(0, 2, &inj);
+    CHECK_EQ(lock_errors(), 1);
+    CHECK_EQ(host_log_lines[LOG_ERR], errs + 1);
+    CHECK(strstr(host_log_last, "hvsim_deliver_locked") != NULL &&
+          strstr(host_log_last, "without its lock") != NULL);
+    /* Held by another VP: the same. */
+    hvsim_lock();
+    cur_cpu = 1;
+    hvsim_deliver_locked(0, 2, &inj);
+    cur_cpu = 0;
+    hvsim_unlock();
+    CHECK_EQ(lock_errors(), 2);
+    /* Held here, but the machine's irq_save left interrupts on. */
+    fake_irq_save_broken = true;
+    hvsim_lock();
+    hvsim_deliver_locked(0, 2, &inj);
+    hvsim_unlock();
+    fake_irq_save_broken = false;
+    CHECK_EQ(lock_errors(), 3);
+    CHECK(strstr(host_log_last, "with interrupts on") != NULL);
+    /* Held properly: no error. */
+    hvsim_lock();
+    hvsim_deliver_locked(0, 2, &inj);
+    hvsim_unlock();
+    CHECK_EQ(lock_errors(), 3);
+    CHECK_EQ(inj.n, 0);
+    CHECK(!fake_irqs_off());
 }
 
 int main(void)
@@ -551,6 +658,7 @@ int main(void)
     RUN_TEST(test_access_denied);
     RUN_TEST(test_guest_rejects_bad_host_message);
     RUN_TEST(test_trace_narration);
+    RUN_TEST(test_lock_discipline);
     free_pages();
     CHECK_MAIN_END();
 }

@@ -4,10 +4,12 @@
  * recorder standing in for the APIC. */
 #include <stdlib.h>
 #include <string.h>
+#include "drivers/backend.h"
 #include "drivers/hv/hv.h"
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/check.h"
 #include "tests/host/fake_guest_ram.h"
+#include "tests/host/fake_irq.h"
 
 #define SINT_VEC   0x40
 #define TIMER_VEC  0x41
@@ -29,12 +31,14 @@ static uint64_t ref_time(void) { return clock_100ns; }
 static int alloc_vector(void) { return SINT_VEC; }
 static int alloc_timer_vector(void) { return TIMER_VEC; }
 
-static const struct hvsim_platform sim = {
+static const struct hvsim_machine machine = {
     .inject = inject, .gpa_to_ptr = gpa_to_ptr, .current_vp = current_vp,
     .ref_time_100ns = ref_time, .tsc_hz = 2000000000ull, .apic_hz = 200000000ull,
+    .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
-static const struct hvsim_platform sim_no_clock = {
+static const struct hvsim_machine machine_no_clock = {
     .inject = inject, .gpa_to_ptr = gpa_to_ptr, .current_vp = current_vp,
+    .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
 
 static uint64_t fake_call(void *page, uint64_t control, uint64_t rdx, uint64_t r8)
@@ -42,12 +46,9 @@ static uint64_t fake_call(void *page, uint64_t control, uint64_t rdx, uint64_t r
     (void)page;
     return hvsim_hypercall(control, rdx, r8);
 }
-static const struct hv_backend_ops model_ops = {
-    .rdmsr = hvsim_rdmsr_current, .wrmsr = hvsim_wrmsr_current, .call = fake_call,
-};
 
 /* A bare model with VP0's SynIC up: SIMP, SIEFP, SINT2 -> SINT_VEC. */
-static struct hv_message *model_up(const struct hvsim_platform *p, uint32_t features_edx_off)
+static struct hv_message *model_up(const struct hvsim_machine *p, uint32_t features_edx_off)
 {
     struct hvsim_config cfg;
     free_pages();
@@ -79,12 +80,12 @@ static void test_cpuid_offers_timers_only_with_a_clock(void)
 {
     uint32_t r[4];
     uint64_t v;
-    model_up(&sim, 0);
+    model_up(&machine, 0);
     hvsim_cpuid(HV_CPUID_FEATURES, r);
     CHECK(r[0] & HV_MSR_SYNTIMER_AVAILABLE);
     CHECK(r[3] & HV_STIMER_DIRECT_MODE_AVAILABLE);
     CHECK_EQ(hvsim_rdmsr(0, CFG(3), &v), 0);
-    model_up(&sim_no_clock, 0);
+    model_up(&machine_no_clock, 0);
     hvsim_cpuid(HV_CPUID_FEATURES, r);
     CHECK_EQ(r[0] & HV_MSR_SYNTIMER_AVAILABLE, 0);
     CHECK_EQ(r[3] & HV_STIMER_DIRECT_MODE_AVAILABLE, 0);
@@ -96,7 +97,7 @@ static void test_cpuid_offers_timers_only_with_a_clock(void)
 static void test_msr_semantics(void)
 {
     uint64_t v;
-    model_up(&sim, 0);
+    model_up(&machine, 0);
     for (unsigned t = 0; t < HV_STIMER_COUNT; t++) {   /* reset value 0 */
         CHECK_EQ(hvsim_rdmsr(1, CFG(t), &v), 0);
         CHECK_EQ(v, 0);
@@ -134,7 +135,7 @@ static void test_msr_semantics(void)
     CHECK_EQ(hvsim_wrmsr(2, CFG(0), 0), HVSIM_GP);       /* no such VP */
     CHECK_EQ(hvsim_rdmsr(0, CFG(0) + 8, &v), HVSIM_GP);  /* 0x400000b8: no STIMER4 */
 
-    model_up(&sim, HV_STIMER_DIRECT_MODE_AVAILABLE);      /* direct not offered */
+    model_up(&machine, HV_STIMER_DIRECT_MODE_AVAILABLE);      /* direct not offered */
     CHECK_EQ(hvsim_wrmsr(0, CFG(0), HV_STIMER_DIRECT_MODE | (0x50 << 4)), HVSIM_GP);
 }
 
@@ -142,7 +143,7 @@ static void test_msr_semantics(void)
  * exactly once, with the TLFS payload; Enable clears itself. */
 static void test_oneshot_message(void)
 {
-    struct hv_message *slot = model_up(&sim, 0);
+    struct hv_message *slot = model_up(&machine, 0);
     uint64_t due = clock_100ns + 500, v;
     CHECK_EQ(hvsim_wrmsr(0, CFG(1), SINT2 | HV_STIMER_AUTO_ENABLE), 0);
     CHECK_EQ(hvsim_wrmsr(0, CNT(1), due), 0);
@@ -172,7 +173,7 @@ static void test_oneshot_message(void)
  * a long gap yields one expiration, not a burst (missed periods skipped). */
 static void test_periodic_direct(void)
 {
-    model_up(&sim, 0);
+    model_up(&machine, 0);
     uint64_t t0 = clock_100ns, v;
     const uint64_t cfg = HV_STIMER_DIRECT_MODE | ((uint64_t)TIMER_VEC << 4) | HV_STIMER_PERIODIC;
     CHECK_EQ(hvsim_wrmsr(0, CNT(0), 1000), 0);
@@ -206,7 +207,7 @@ static void test_periodic_direct(void)
  * ones fold into that one message; EOM brings it in, stamped on delivery. */
 static void test_message_not_duplicated_while_pending(void)
 {
-    struct hv_message *slot = model_up(&sim, 0);
+    struct hv_message *slot = model_up(&machine, 0);
     CHECK_EQ(hvsim_wrmsr(0, CNT(0), 100), 0);
     CHECK_EQ(hvsim_wrmsr(0, CFG(0), SINT2 | HV_STIMER_PERIODIC | HV_STIMER_ENABLE), 0);
     uint64_t first_due = clock_100ns + 100;
@@ -238,7 +239,7 @@ static void test_message_not_duplicated_while_pending(void)
 /* Timer and VMBus messages share SINT2's queue without losing either. */
 static void test_timer_and_vmbus_share_queue(void)
 {
-    struct hv_message *slot = model_up(&sim, 0);
+    struct hv_message *slot = model_up(&machine, 0);
     uint32_t x = 42;
     CHECK_EQ(hvsim_post_to_guest(0, 2, HVMSG_VMBUS, &x, sizeof x), 0);   /* in the slot */
     CHECK_EQ(hvsim_wrmsr(0, CFG(0), SINT2 | HV_STIMER_AUTO_ENABLE), 0);
@@ -261,17 +262,27 @@ static void test_timer_and_vmbus_share_queue(void)
 static unsigned fires;
 static void on_fire(void *ctx) { (*(unsigned *)ctx)++; }
 
-static int boot(bool with_timer_vector)
+/* The guest over a freshly started model, as hv=model boots it. */
+static int guest_up(const struct hvsim_machine *m, bool with_timer_vector)
 {
     struct hv_boot_params p = {
-        .option = "sim", .nr_cpus = 1, .alloc_vector = alloc_vector,
+        .nr_cpus = 1, .alloc_vector = alloc_vector,
         .alloc_stimer_vector = with_timer_vector ? alloc_timer_vector : NULL,
-        .alloc_page = alloc_page, .this_cpu = this_cpu, .sim = &sim,
+        .alloc_page = alloc_page, .call_page = fake_call, .this_cpu = this_cpu,
     };
+    struct hvsim_config cfg;
     free_pages();
     memset(irr, 0, sizeof irr);
     fires = 0;
-    if (hv_init_with(&p, NULL, &model_ops) != 0 || hv_synic_init_cpu(0) != 0)
+    hvsim_default_config(&cfg, 1);
+    if (hvsim_init(m, &cfg) != 0)
+        return -1;
+    return hv_init(&p, &backend_model_ops);
+}
+
+static int boot(bool with_timer_vector)
+{
+    if (guest_up(&machine, with_timer_vector) != 0 || hv_synic_init_cpu(0) != 0)
         return -1;
     return hv_stimer_init();
 }
@@ -368,12 +379,7 @@ static void test_guest_ignores_stale_message(void)
 
 static void test_guest_without_timers(void)
 {
-    struct hv_boot_params p = {
-        .option = "sim", .nr_cpus = 1, .alloc_vector = alloc_vector,
-        .alloc_page = alloc_page, .this_cpu = this_cpu, .sim = &sim_no_clock,
-    };
-    free_pages();
-    CHECK_EQ(hv_init_with(&p, NULL, &model_ops), 0);
+    CHECK_EQ(guest_up(&machine_no_clock, false), 0);
     CHECK(hv_stimer_init() != 0);
     CHECK_EQ(hv_stimer_mode(), HV_STIMER_NONE);
     CHECK(hv_stimer_arm_oneshot(1000, on_fire, &fires) != 0);

@@ -16,11 +16,11 @@
 static int shutdowns;
 static uint64_t wall_ns;
 static int wall_sync;
-void platform_shutdown(void) { shutdowns++; }
-void platform_set_wall_clock(uint64_t ns, int sync) { wall_ns = ns; wall_sync = sync; }
+void hvutil_hook_shutdown(void) { shutdowns++; }
+void hvutil_hook_set_wall_clock(uint64_t ns, int sync) { wall_ns = ns; wall_sync = sync; }
 static bool ref_valid;
 static uint64_t ref_now;
-bool platform_ref_time_100ns(uint64_t *now) { *now = ref_now; return ref_valid; }
+bool hvutil_hook_ref_time_100ns(uint64_t *now) { *now = ref_now; return ref_valid; }
 
 /* ---- a test driver ---- */
 static int probes, removes, callbacks;
@@ -56,7 +56,7 @@ static void gpadl_header_and_bodies(void)
     CHECK_EQ(vmbus_connect(), VMBUS_OK);
     struct vmbus_channel *ch = vmbus_relid_to_channel(1);
     const size_t pages = 100;   /* 26 in the header + 28 + 28 + 18 */
-    uint8_t *buf = fh_platform.alloc_pages(pages);
+    uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle = 0;
     CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
     CHECK(handle != 0);
@@ -76,7 +76,7 @@ static void gpadl_header_and_bodies(void)
     /* Not page aligned or not whole pages: refused before any message. */
     CHECK_EQ(vmbus_gpadl_create(ch, buf + 8, VMBUS_PAGE_SIZE, &handle), VMBUS_EINVAL);
     CHECK_EQ(vmbus_gpadl_create(ch, buf, 100, &handle), VMBUS_EINVAL);
-    fh_platform.free_pages(buf, pages);
+    fh_services.free_pages(buf, pages);
     vmbus_disconnect();
 }
 
@@ -88,7 +88,7 @@ static void gpadl_large_through_qemu_queue(void)
     CHECK_EQ(vmbus_connect(), VMBUS_OK);
     struct vmbus_channel *ch = vmbus_relid_to_channel(1);
     const size_t pages = 1000;
-    uint8_t *buf = fh_platform.alloc_pages(pages);
+    uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle;
     CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
     CHECK_EQ(fh.gpadl_bodies, (pages - 26 + 27) / 28);
@@ -96,7 +96,7 @@ static void gpadl_large_through_qemu_queue(void)
     CHECK(fh.max_queue_seen <= 16);
     CHECK_EQ(fh.bad_messages, 0);
     CHECK_EQ(fh.gpadls[0].received, pages);
-    fh_platform.free_pages(buf, pages);
+    fh_services.free_pages(buf, pages);
     vmbus_disconnect();
 }
 

@@ -363,7 +363,7 @@ static uint64_t fh_virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; 
 static uint64_t fh_now_ns(void) { return clock_ns; }
 static uint32_t fh_current_vp(void) { return 3; }
 
-const struct vmbus_platform fh_platform = {
+const struct vmbus_services fh_services = {
     .post_message = fh_post_message,
     .signal_event = fh_signal_event,
     .alloc_pages = fh_alloc_pages,
@@ -378,7 +378,7 @@ const struct vmbus_platform fh_platform = {
 
 void fh_init(enum fh_personality who)
 {
-    vmbus_set_platform(&fh_platform);
+    vmbus_set_services(&fh_services);
     vmbus_disconnect();  /* leftovers of the previous test */
     host_reset_bus();
     memset(&fh, 0, sizeof fh);

@@ -1,5 +1,5 @@
 /* A fake VMBus host for the guest stack's host tests: synchronous, single
- * threaded, two personalities. It implements struct vmbus_platform, so the
+ * threaded, two personalities. It implements struct vmbus_services, so the
  * guest stack under test calls it exactly as it would call the hypervisor.
  *   hyperv: versions up to 5.3, INITIATE_CONTACT for 5.x on connection 4,
  *           later messages on the id it returns; relids dense, reused.
@@ -67,7 +67,7 @@ struct fakehost {
 };
 
 extern struct fakehost fh;
-extern const struct vmbus_platform fh_platform;
+extern const struct vmbus_services fh_services;
 
 /* Reset host and guest stack; install the platform. */
 void fh_init(enum fh_personality who);

@@ -1,7 +1,7 @@
 # Host tests of the model's VMBus host (drivers/hvsim/vmbus_host_*.c), driven
 # by a scripted fake guest (tests/host/vmbus_host_guest.c, which uses the
 # guest's ring code for its end of each channel).
-VMBUS_HOST_TEST_DEPS := tests/host/vmbus_host_guest.c $(MODEL_VMBUS_HOST_SRCS) \
+VMBUS_HOST_TEST_DEPS := tests/host/vmbus_host_guest.c tests/host/fake_irq.c $(MODEL_VMBUS_HOST_SRCS) \
     $(MODEL_HV_SRCS) $(GUEST_VMBUS_RING_SRCS) $(WIRE_SRCS)
 
 HOST_TESTS += vmbus_host vmbus_host_dev vmbus_host_fault vmbus_host_config

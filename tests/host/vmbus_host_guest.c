@@ -3,6 +3,7 @@
 #include <string.h>
 #include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"
+#include "tests/host/fake_irq.h"
 #include "tests/host/vmbus_host_guest.h"
 
 #define MAXREG 512
@@ -49,8 +50,9 @@ static void *host_alloc(size_t n)
 }
 static void host_free(void *p, size_t n) { (void)n; free(p); }
 
-static const struct hvsim_platform plat = {
+static const struct hvsim_machine machine = {
     .inject = inject, .gpa_to_ptr = gpa_to_ptr, .current_vp = current_vp,
+    .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
 
 int fg_boot(unsigned nr_vps, const char *host, const char *channels,
@@ -63,7 +65,7 @@ int fg_boot(unsigned nr_vps, const char *host, const char *channels,
     fg_nlog = 0;
     struct hvsim_config hc;
     hvsim_default_config(&hc, nr_vps);
-    if (hvsim_init(&plat, &hc))
+    if (hvsim_init(&machine, &hc))
         return -1;
     uint8_t *hcpage = fg_alloc(1);
     hvsim_wrmsr(0, HV_X64_MSR_GUEST_OS_ID, 1ull << 63);

@@ -1,6 +1,9 @@
-/* The layers above the core, brought up in order once the core runs: the
- * Hyper-V backend (real, model or none), then VMBus. Also formats the boot
- * summary line with each layer's fields. */
+/* The drivers above the core, brought up in order once the core runs: the
+ * Hyper-V backend (chosen in backend.c: real, the model, or none), the
+ * model's VMBus host when the model is the backend, then the VMBus client.
+ * Also their deferred work from the idle loop, and the boot summary line
+ * with each layer's fields. This file and backend.c are the only ones that
+ * see both the guest and the model. */
 #include <stdio.h>
 #include "kernel/summary.h"
 #include "kernel/options.h"
@@ -9,21 +12,40 @@
 #include "kernel/timer.h"
 #include "kernel/pmm.h"
 #include "arch/x86_64/apic.h"
+#include "drivers/backend.h"
 #include "drivers/hv/hv.h"
+#include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/vmbus/vmbus.h"
 #include "drivers/vmbus_kernel.h"
 #include "kernel/log.h"
 #include "kernel/shutdown.h"
 
-void platform_late_init(void)
+static int hv_up(void)
 {
-    if (hv_kernel_setup(option_str("hv"), cpu_count) == 0)
-        vmbus_kernel_init();
+    struct hv_boot_params p;
+    hv_kernel_boot_params(&p, cpu_count);
+    struct backend_choice c = {
+        .want = backend_parse_option(option_str("hv")),
+        .real = &hv_kernel_real_ops,
+        .start_model = hvsim_kernel_start,
+    };
+    if (backend_select(&c, &p) != 0)
+        return -1;
+    return hv_kernel_start_boot_cpu();
+}
+
+void drivers_late_init(void)
+{
+    if (hv_up() != 0)
+        return;
+    if (hv_backend() == HV_BACKEND_MODEL && hvsim_kernel_start_vmbus_host() != 0)
+        return;
+    vmbus_kernel_init();
 }
 
 /* Called from the idle loop: deferred VMBus work, and a clean power-off
  * when the host's shutdown IC asked for one. */
-void platform_idle(void)
+void drivers_idle(void)
 {
     if (!vmbus_kernel_up())
         return;

@@ -1,0 +1,176 @@
+/* Kernel glue of the host model: struct hvsim_machine over kernel services
+ * (interrupt injection by IPI, guest RAM, the current CPU, the clock, the
+ * interrupt flag), the trap vector the model's hypercall page enters it
+ * through, and the tick that runs its synthetic timers and its VMBus host's
+ * deferred work. The guest never calls any of this: it only sees the MSRs,
+ * CPUID and hypercall page the glue in drivers/backend.c hands it. */
+#include <stdatomic.h>
+#include "drivers/hvsim/hvsim.h"
+#include "drivers/hvsim/hvsim_kernel.h"
+#include "drivers/hvsim/vmbus_host.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/clock.h"
+#include "kernel/irq.h"
+#include "kernel/log.h"
+#include "kernel/options.h"
+#include "kernel/percpu.h"
+#include "kernel/pmm.h"
+#include "kernel/timer.h"
+
+/* The trap vector is one of the kernel's fixed vectors, never handed out. */
+_Static_assert(HVSIM_TRAP_VECTOR > IRQ_DYNAMIC_LAST && HVSIM_TRAP_VECTOR != VEC_TIMER &&
+               HVSIM_TRAP_VECTOR != VEC_SPURIOUS, "model trap vector is reserved");
+
+/* ---- the machine ------------------------------------------------------- */
+
+/* A fixed IPI with the vector to the VP's CPU, as the virtual APIC of a
+ * real hypervisor would deliver it. */
+static void machine_inject(uint32_t vp, uint8_t vector)
+{
+    if (vp >= cpu_count || !cpus[vp].online)
+        return;
+    if (vp == this_cpu()->index)
+        apic_send_self_ipi(vector);
+    else
+        apic_send_ipi(cpus[vp].apic_id, vector);
+}
+
+/* Guest RAM only: the model must not be talked into touching MMIO or
+ * memory beyond the end of RAM. */
+static void *machine_gpa_to_ptr(uint64_t gpa, size_t len)
+{
+    if (gpa < PAGE_SIZE || len > pmm_ram_top() || gpa > pmm_ram_top() - len)
+        return NULL;
+    for (uint64_t p = gpa & ~(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
+        if (!vm_is_mapped(p))
+            return NULL;
+    return (void *)(uintptr_t)gpa;
+}
+
+static uint32_t machine_current_vp(void) { return this_cpu()->index; }
+static uint64_t machine_ref_time(void) { return clock_ns() / 100; }
+static unsigned long machine_irq_save(void) { return (unsigned long)irq_save(); }
+static void machine_irq_restore(unsigned long f) { irq_restore(f); }
+static bool machine_irqs_off(void) { return !(read_rflags() & RFLAGS_IF); }
+
+static struct hvsim_machine machine = {
+    .inject = machine_inject,
+    .gpa_to_ptr = machine_gpa_to_ptr,
+    .current_vp = machine_current_vp,
+    .ref_time_100ns = machine_ref_time,
+    .irq_save = machine_irq_save,
+    .irq_restore = machine_irq_restore,
+    .irqs_off = machine_irqs_off,
+};
+
+/* ---- entries: the trap and the tick ------------------------------------- */
+
+/* int $HVSIM_TRAP_VECTOR from the hypercall page: the model's "VM exit".
+ * An interrupt gate, so the model runs with interrupts off, as a real
+ * hypervisor runs while the guest VP is out. */
+static void model_trap(void *ctx, struct trap_frame *f)
+{
+    (void)ctx;
+    f->rax = hvsim_hypercall(f->rcx, f->rdx, f->r8);
+}
+
+static bool vmbus_host_running;
+static uint64_t shutdown_at_ns;     /* hvsim.shutdown_after; 0 = never */
+static atomic_bool shutdown_sent;
+
+/* hvsim.shutdown_after=<ms>: the model host plays an operator pressing
+ * "shut down" once the shutdown IC is negotiated (retried each tick until
+ * it is). */
+static void maybe_request_shutdown(void)
+{
+    if (!shutdown_at_ns || clock_ns() < shutdown_at_ns || atomic_load(&shutdown_sent))
+        return;
+    if (atomic_exchange(&shutdown_sent, true))
+        return;   /* another CPU's tick took it */
+    if (vmbus_host_shutdown_request(0) == 0)
+        log_info("hvsim", "host: shutdown request sent to the guest (hvsim.shutdown_after)");
+    else
+        atomic_store(&shutdown_sent, false);   /* IC not ready yet */
+}
+
+/* Every tick, on every CPU, in interrupt context: the synthetic timers
+ * (the model's timer resolution is one tick), then the VMBus host's
+ * deferred work (queued offers, heartbeats, delayed interrupts; never
+ * inside a hypercall). */
+static void model_tick(void)
+{
+    hvsim_poll_timers();
+    if (vmbus_host_running) {
+        vmbus_host_poll();
+        maybe_request_shutdown();
+    }
+}
+
+/* ---- start ------------------------------------------------------------- */
+
+int hvsim_kernel_start(unsigned nr_cpus)
+{
+    struct hvsim_config cfg;
+    machine.tsc_hz = tsc_hz();
+    machine.apic_hz = lapic_timer_hz() * 16;
+    irq_register(HVSIM_TRAP_VECTOR, model_trap, NULL, IRQ_NO_EOI);
+    hvsim_default_config(&cfg, nr_cpus ? nr_cpus : 1);
+    if (hvsim_init(&machine, &cfg) != 0) {
+        irq_unregister(HVSIM_TRAP_VECTOR);
+        log_warn("hvsim", "Hyper-V model failed to start");
+        return -1;
+    }
+    if (timer_add_tick_callback(model_tick) != 0)
+        log_warn("hvsim", "no tick callback slot: the model's synthetic timers and "
+                 "VMBus host will not run");
+    return 0;
+}
+
+static uint64_t host_now_100ns(void)
+{
+    return clock_ns() / 100;
+}
+
+static void *host_alloc_pages(size_t n)
+{
+    return (void *)(uintptr_t)pmm_alloc(n);
+}
+
+static void host_free_pages(void *p, size_t n)
+{
+    pmm_free((uint64_t)(uintptr_t)p, n);
+}
+
+/* The default host, with the kernel services it runs on. */
+static void default_host_config(struct vmbus_host_config *cfg)
+{
+    vmbus_host_default_config(cfg);
+    cfg->nr_vps = cpu_count;
+    cfg->alloc_pages = host_alloc_pages;
+    cfg->free_pages = host_free_pages;
+    cfg->now_100ns = host_now_100ns;
+}
+
+int hvsim_kernel_start_vmbus_host(void)
+{
+    struct vmbus_host_config cfg;
+    char err[256];
+    default_host_config(&cfg);
+    if (vmbus_host_parse_options(&cfg, option_str("hvsim.host"), option_str("hvsim.channels"),
+                                 option_str("hvsim.relids"), option_str("hvsim.faults"), err,
+                                 sizeof err) != 0) {
+        log_err("hvsim", "%s; using the default VMBus host", err);
+        default_host_config(&cfg);
+    }
+    if (vmbus_host_init(&cfg) != 0) {
+        log_err("hvsim", "VMBus host model failed to start");
+        return -1;
+    }
+    uint64_t after_ms = option_u64("hvsim.shutdown_after", 0);
+    if (after_ms)
+        shutdown_at_ns = clock_ns() + after_ms * 1000000ull;
+    vmbus_host_running = true;
+    return 0;
+}
