@@ -296,10 +296,10 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     uint8_t *base = NULL;
     const char *why = open_check(c, &o, &g, &base);
     uint32_t off = o.downstream_ring_page_offset;
-    if (!why && (vmbus_ring_attach(&c->from_guest, base, (size_t)off * VMBUS_PAGE_SIZE,
-                                   "host<-guest") ||
-                 vmbus_ring_attach(&c->to_guest, base + (size_t)off * VMBUS_PAGE_SIZE,
-                                   (size_t)(g->npages - off) * VMBUS_PAGE_SIZE, "host->guest")))
+    if (!why && (vh_ring_attach(&c->from_guest, base, (size_t)off * VMBUS_PAGE_SIZE,
+                                c->relid, false) ||
+                 vh_ring_attach(&c->to_guest, base + (size_t)off * VMBUS_PAGE_SIZE,
+                                (size_t)(g->npages - off) * VMBUS_PAGE_SIZE, c->relid, true)))
         why = "ring indices out of range";
     if (!why && hvsim_register_event_handler(c->conn_id, 1, vh_on_event, NULL) != 0)
         why = "no event connection left in hvsim";
@@ -340,11 +340,11 @@ void vh_close_channel(struct vh_chan *c)
 }
 
 /* ---- rings ---------------------------------------------------------------------- */
-int vh_ring_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
-                 const void *p, size_t len, bool *signal)
+int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
+                 const void *p, uint32_t len, bool *signal)
 {
     bool sig = false;
-    int rc = vmbus_ring_send(&c->to_guest, type, flags, tid, p, len, &sig);
+    int rc = vh_ring_put(&c->to_guest, type, flags, tid, p, len, &sig);
     if (rc == 0) {
         c->packets_out++;
         vh.st.packets_to_guest++;
@@ -360,39 +360,36 @@ int vh_ring_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
 static uint8_t pkt_buf[8192];   /* guarded by vh_lock */
 
 /* Drain the guest's outbound ring through the device. Stops (packet left in
- * place) when the guest's inbound ring is full: vmbus_ring_write has then
- * set pending_send_sz, and the guest signals once it made room. */
+ * place) when the guest's inbound ring is full: vh_ring_put has then set
+ * pending_send_sz, and the guest signals once it made room. */
 void vh_service(struct vh_chan *c)
 {
-    struct vmbus_ring_pkt pkt;
+    struct vh_pkt pkt;
     for (;;) {
-        uint32_t save = c->from_guest.cons_read;
-        int rc = vmbus_ring_read(&c->from_guest, pkt_buf, sizeof pkt_buf, &pkt);
-        if (rc == 0)
-            break;
-        if (rc == VMBUS_ENOBUFS) {
+        int rc = vh_ring_peek(&c->from_guest, pkt_buf, sizeof pkt_buf, &pkt);
+        if (rc == VH_RING_TOO_BIG) {
             vh.st.bad_guest_msgs++;
             log_warn(VH_SUB, "host: relid %u: %u-byte packet too big for the model, skipped",
                      c->relid, pkt.total_len);
-            uint32_t n = save + pkt.total_len + VMBUS_PKT_TRAILER_SIZE;
-            c->from_guest.cons_read = n % c->from_guest.size;
+            vh_ring_pop(&c->from_guest, &pkt);
             continue;
         }
-        if (rc < 0)
-            break;  /* corrupt ring: logged by vmbus_ring_read */
+        if (rc <= 0)
+            break;  /* empty, or corrupt (logged by the ring) */
         c->packets_in++;
         vh.st.packets_from_guest++;
-        if (vh_dev_packet(c, &pkt, pkt_buf) == 0) {
-            c->from_guest.cons_read = save;
+        int handled = vh_dev_packet(c, &pkt, pkt_buf);
+        if (c->state != VMBUS_HOST_CH_OPEN)
+            return;  /* rescinded by a fault while serving: the rings are gone */
+        if (!handled) {
             c->packets_in--;
             vh.st.packets_from_guest--;
             break;
         }
-        if (c->state != VMBUS_HOST_CH_OPEN)
-            return;  /* rescinded by a fault while serving */
+        vh_ring_pop(&c->from_guest, &pkt);
     }
     /* The guest waited for room in its outbound ring: wake it. */
-    if (vmbus_ring_commit(&c->from_guest))
+    if (vh_ring_release(&c->from_guest))
         vh_signal_guest(c);
 }
 

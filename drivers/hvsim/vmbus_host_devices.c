@@ -90,7 +90,7 @@ static int ic_send(struct vh_chan *c, uint16_t msgtype, const void *body, uint16
     memcpy(buf + sizeof ph, &h, sizeof h);
     memcpy(buf + IC_HEADER_SIZE, body, blen);
     bool sig = false;
-    int rc = vh_ring_send(c, VMBUS_PKT_DATA_INBAND, 0, c->ic_tid, buf, IC_HEADER_SIZE + blen, &sig);
+    int rc = vh_chan_send(c, VMBUS_PKT_DATA_INBAND, 0, c->ic_tid, buf, IC_HEADER_SIZE + blen, &sig);
     if (sig)
         vh_signal_guest(c);
     return rc;
@@ -224,7 +224,7 @@ static void ic_response(struct vh_chan *c, const uint8_t *p, uint32_t len)
 }
 
 /* Echo: the payload back with the same trans_id, then COMP if asked. */
-static int echo_packet(struct vh_chan *c, const struct vmbus_ring_pkt *pkt, const uint8_t *buf)
+static int echo_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf)
 {
     bool sig = false;
     if (pkt->desc.type == VMBUS_PKT_COMP)
@@ -233,12 +233,12 @@ static int echo_packet(struct vh_chan *c, const struct vmbus_ring_pkt *pkt, cons
         vh.st.bad_guest_msgs++;
         return 1;
     }
-    int rc = vh_ring_send(c, VMBUS_PKT_DATA_INBAND, 0, pkt->desc.trans_id,
+    int rc = vh_chan_send(c, VMBUS_PKT_DATA_INBAND, 0, pkt->desc.trans_id,
                           buf + pkt->payload_off, pkt->payload_len, &sig);
-    if (rc == VMBUS_EAGAIN)
+    if (rc == VH_RING_FULL)
         return 0;
     if (rc == 0 && (pkt->desc.flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)) {
-        if (vh_ring_send(c, VMBUS_PKT_COMP, 0, pkt->desc.trans_id, NULL, 0, &sig) != 0) {
+        if (vh_chan_send(c, VMBUS_PKT_COMP, 0, pkt->desc.trans_id, NULL, 0, &sig) != 0) {
             c->comp_pending = true;   /* sent first thing next time */
             c->comp_tid = pkt->desc.trans_id;
         }
@@ -248,11 +248,11 @@ static int echo_packet(struct vh_chan *c, const struct vmbus_ring_pkt *pkt, cons
     return 1;
 }
 
-int vh_dev_packet(struct vh_chan *c, const struct vmbus_ring_pkt *pkt, const uint8_t *buf)
+int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf)
 {
     if (c->comp_pending) {
         bool sig = false;
-        if (vh_ring_send(c, VMBUS_PKT_COMP, 0, c->comp_tid, NULL, 0, &sig) != 0)
+        if (vh_chan_send(c, VMBUS_PKT_COMP, 0, c->comp_tid, NULL, 0, &sig) != 0)
             return 0;
         c->comp_pending = false;
         if (sig)

@@ -148,9 +148,8 @@ void vh_fault_after_write(struct vh_chan *c)
         struct vmbus_packet_desc d = { .type = VMBUS_PKT_DATA_INBAND, .offset8 = 2,
                                        .len8 = (uint16_t)(c->to_guest.size / 8 > 0xffff
                                                               ? 0xffff : c->to_guest.size / 8) };
-        struct vmbus_ring_sg sg = { &d, sizeof d };
         bool sig;
-        vmbus_ring_write(&c->to_guest, &sg, 1, &sig);
+        vh_ring_put_raw(&c->to_guest, &d, sizeof d, &sig);
     }
     if (f->bad_ring)   /* out of range, and not 8-byte aligned */
         __atomic_store_n(&c->to_guest.hdr->write_index, c->to_guest.size + 12,

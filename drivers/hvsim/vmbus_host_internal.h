@@ -1,14 +1,14 @@
 /* State shared by the vmbus_host_*.c files. One spinlock (vh_lock, a
  * struct hvsim_spinlock: interrupt-safe, owner checked on *_locked paths)
- * guards it all; the guest-visible ring pages are accessed through
- * vmbus_ring, which uses atomics for the shared indices. Lock order: vh_lock, then hvsim's lock (hvsim never calls
+ * guards it all; the guest-visible ring pages are accessed through the
+ * host's own ring code (vmbus_host_ring.c), which uses atomics for the
+ * shared indices. Lock order: vh_lock, then hvsim's lock (hvsim never calls
  * us while holding its own). */
 #ifndef SINTER_DRIVERS_HVSIM_VMBUS_HOST_INTERNAL_H
 #define SINTER_DRIVERS_HVSIM_VMBUS_HOST_INTERNAL_H
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host.h"
-#include "drivers/vmbus/vmbus_errno.h"
-#include "drivers/vmbus/vmbus_ring.h"
+#include "drivers/hvsim/vmbus_host_ring.h"
 
 #define VH_SUB "hvsim"
 #define VH_NOSLOT 0xffffu
@@ -42,8 +42,8 @@ struct vh_chan {
     uint8_t ic_state, ic_tid;
     uint32_t relid, conn_id, target_vp, gpadl, open_id, serial;
     uint64_t comp_tid;
-    struct vmbus_ring from_guest;   /* guest's outbound ring: we consume */
-    struct vmbus_ring to_guest;     /* guest's inbound ring: we produce */
+    struct vh_ring from_guest;      /* guest's outbound ring: we consume */
+    struct vh_ring to_guest;        /* guest's inbound ring: we produce */
     uint64_t packets_in, packets_out;
     struct ic_version ic_fw, ic_srv;
     uint64_t hb_seq, hb_ok, hb_bad, hb_last;
@@ -134,15 +134,17 @@ uint32_t vh_relid_hwm(void);
 uint32_t vh_alloc_relid(void);
 struct vh_chan *vh_new_slot(enum vmbus_host_dev dev, uint32_t relid);
 uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag);
-/* write a packet to the guest; signals (through the fault layer) when due */
-int vh_ring_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
-                 const void *p, size_t len, bool *signal);
+/* Write a packet into the guest's inbound ring (VH_RING_OK or a
+ * VH_RING_* failure); *signal says an interrupt is due (the caller sends it
+ * through the fault layer, vh_signal_guest). */
+int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
+                 const void *p, uint32_t len, bool *signal);
 void vh_service(struct vh_chan *c);
 
 /* devices */
 void vh_dev_opened(struct vh_chan *c);
 /* 1 handled, 0 ring full (packet left in place) */
-int vh_dev_packet(struct vh_chan *c, const struct vmbus_ring_pkt *pkt, const uint8_t *buf);
+int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf);
 void vh_dev_tick(void);
 const struct vmbus_guid *vh_dev_class(enum vmbus_host_dev dev);
 const char *vh_dev_name(enum vmbus_host_dev dev);

@@ -1,10 +1,11 @@
-/* VMBus ring buffers over plain memory: one 4 KiB header page followed by the
- * data area. The same code serves both ends of a channel: the guest produces
- * into its outbound ring and consumes its inbound ring, the host model does
- * the opposite with the very same functions. Each side keeps its own
- * struct vmbus_ring (private indices); only the header page and data area
- * are shared. Nothing here signals: the functions say when a signal is due
- * and the caller sends it. */
+/* The guest's VMBus ring buffers over plain memory: one 4 KiB header page
+ * followed by the data area. The guest produces into its outbound ring and
+ * consumes its inbound ring; the host keeps its own code for its ends (the
+ * model's is drivers/hvsim/vmbus_host_ring.c), and host tests use these
+ * functions for a fake host's end. Each side keeps its own struct
+ * vmbus_ring (private indices); only the header page and data area are
+ * shared. Nothing here signals: the functions say when a signal is due and
+ * the caller sends it. */
 #ifndef SINTER_VMBUS_RING_H
 #define SINTER_VMBUS_RING_H
 
@@ -42,7 +43,7 @@ struct vmbus_ring_pkt {
  * and >= 8192): zero the header and advertise pending_send_sz support. */
 int vmbus_ring_init(struct vmbus_ring *r, void *mem, size_t bytes, const char *name);
 /* Take over a ring the other side already initialised (indices as found,
- * validated). The host model uses this for the guest's rings. */
+ * validated): the other end of a ring in tests, benchmarks and fuzzers. */
 int vmbus_ring_attach(struct vmbus_ring *r, void *mem, size_t bytes, const char *name);
 
 /* ---- producer side ---- */

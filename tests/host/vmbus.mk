@@ -8,3 +8,8 @@ vmbus_conn_SRCS := tests/host/vmbus_conn_test.c tests/host/vmbus_fakehost.c $(GU
 vmbus_sief_SRCS := tests/host/vmbus_sief_test.c tests/host/vmbus_fakehost.c $(GUEST_VMBUS_SRCS)
 vmbus_chan_SRCS := tests/host/vmbus_chan_test.c tests/host/vmbus_fakehost.c \
     $(GUEST_VMBUS_SRCS) $(GUEST_HVUTIL_SRCS)
+# The ring's wire format byte by byte against the guest's ring code and the
+# model's host ring (two independent implementations of one format).
+HOST_TESTS += vmbus_ring_bytes
+vmbus_ring_bytes_SRCS := tests/host/vmbus_ring_bytes_test.c $(GUEST_VMBUS_RING_SRCS) \
+    drivers/hvsim/vmbus_host_ring.c
