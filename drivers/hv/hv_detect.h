@@ -40,7 +40,7 @@ void hv_detect_parse(const struct hv_cpuid_leaves *in, struct hv_info *out);
  * hypervisor bit says they mean anything), then parse them. No log line. */
 void hv_detect_read(void (*cpuid)(uint32_t leaf, uint32_t out[4]), struct hv_info *out);
 
-/* NULL when the platform has what the real backend needs (hypercall MSRs,
+/* NULL when the hypervisor offers what the guest needs (hypercall MSRs,
  * VP index, SynIC, post/signal privileges), else the name of what is missing. */
 const char *hv_detect_missing(const struct hv_info *info);
 

@@ -82,14 +82,15 @@ void hvsim_cpuid(uint32_t leaf, uint32_t out[4]);
 /* Synthetic MSR access on a VP: 0, or HVSIM_GP where Hyper-V raises #GP. */
 int hvsim_rdmsr(uint32_t vp, uint32_t msr, uint64_t *val);
 int hvsim_wrmsr(uint32_t vp, uint32_t msr, uint64_t val);
-/* The same on the platform's current VP (the guest backend uses these). */
+/* The same on the machine's current VP: what the guest's MSR accesses
+ * reach under hv=model (drivers/backend.c hands them to the guest). */
 int hvsim_rdmsr_current(uint32_t msr, uint64_t *val);
 int hvsim_wrmsr_current(uint32_t msr, uint64_t val);
 
 /* Hypercall entry with the TLFS register convention (RCX control, RDX input
  * GPA or fast param 1, R8 output GPA or fast param 2); returns RAX. The
- * kernel's handler for HVSIM_TRAP_VECTOR calls this with the trap frame's
- * registers and stores the result in the frame's RAX. */
+ * handler of HVSIM_TRAP_VECTOR (hvsim_kernel.c) calls this with the trap
+ * frame's registers and stores the result in the frame's RAX. */
 uint64_t hvsim_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
 uint64_t hvsim_hypercall_vp(uint32_t vp, uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
 

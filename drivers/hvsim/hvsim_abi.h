@@ -1,6 +1,6 @@
 /* What the model writes into the guest's hypercall page, and the software
  * interrupt it uses to enter the model. On real Hyper-V that page holds the
- * hypervisor's vmcall/vmmcall sequence; under hv=sim it holds
+ * hypervisor's vmcall/vmmcall sequence; under hv=model it holds
  *     int $HVSIM_TRAP_VECTOR ; ret
  * so the guest calls the page in exactly the same way with either backend.
  * The kernel routes HVSIM_TRAP_VECTOR (an interrupt gate, DPL 0) to

@@ -1,7 +1,7 @@
 /* Synthetic timers as the hypervisor sees them (TLFS "Timers": synthetic
  * timers, STIMERx_CONFIG/COUNT, timer expiration message). Four per VP. The
  * model has no timer of its own: hvsim_poll_timers() compares each armed
- * timer with the platform's reference time, so the model's resolution is
+ * timer with the machine's reference time, so the model's resolution is
  * the caller's polling period (the kernel's tick). Expiry is never early:
  * a timer fires at the first poll at or after its due time. */
 #include <string.h>

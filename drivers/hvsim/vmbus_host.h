@@ -1,8 +1,10 @@
 /* The VMBus HOST side of the Hyper-V model: the control plane the guest's
- * VMBus client talks to (PROTOCOL.md §5, §6), two host personalities
- * (Hyper-V and QEMU's vmbus-bridge, §5 and §8), IC endpoints (heartbeat,
- * shutdown, timesync, §7), a sinter-specific echo device, and fault
- * injection. docs/vmbus-host-model.md describes the behaviour.
+ * VMBus client talks to (messages and rings as drivers/hyperv defines
+ * them), two host personalities (Hyper-V, after OpenVMM
+ * vm/devices/vmbus/vmbus_server, and QEMU's vmbus-bridge, hw/hyperv/vmbus.c),
+ * IC endpoints (heartbeat, shutdown, timesync), a sinter-specific echo
+ * device, and fault injection. docs/vmbus-host-model.md describes the
+ * behaviour.
  *
  * It sits on top of drivers/hvsim: it receives the guest's HvPostMessage
  * through hvsim_register_message_handler() and HvSignalEvent through
@@ -10,7 +12,8 @@
  * hvsim_signal_guest_event(). Everything runs synchronously inside the
  * guest's hypercall; deferred work (backlogged messages, heartbeats, delayed
  * interrupts) runs from vmbus_host_poll(), which the kernel calls from its
- * timer tick with interrupts disabled. */
+ * timer tick (hvsim_kernel.c). Its lock masks interrupts itself, like
+ * hvsim's, so callers need not. */
 #ifndef SINTER_DRIVERS_HVSIM_VMBUS_HOST_H
 #define SINTER_DRIVERS_HVSIM_VMBUS_HOST_H
 #include <stdbool.h>
@@ -117,8 +120,8 @@ int vmbus_host_init(const struct vmbus_host_config *cfg);
 /* Deferred work: retry messages hvsim could not queue, process guest
  * messages that waited behind them, offers, delayed/duplicated interrupts,
  * spurious bits, heartbeat (every 2 s) and timesync samples (every 5 s).
- * Call from the timer tick with interrupts disabled (never from inside a
- * hypercall handler). Cheap when idle. */
+ * Call from the timer tick, never from inside a hypercall handler. Cheap
+ * when idle. */
 void vmbus_host_poll(void);
 
 /* ---- host-side controls (tests, kernel shell) ---- */
@@ -167,8 +170,6 @@ struct vmbus_host_chan_info {
 };
 /* 0, or -1 if relid names no channel slot. */
 int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *out);
-/* Relids of the live channels in offer order; returns how many (<= max). */
-unsigned vmbus_host_relids(uint32_t *out, unsigned max);
 /* Relid of the first channel of `dev`, 0 if none. */
 uint32_t vmbus_host_relid_of(enum vmbus_host_dev dev);
 

@@ -1,4 +1,6 @@
-/* One guest channel message (PROTOCOL.md §5.3-§5.5), already known to be a
+/* One guest channel message (Linux include/linux/hyperv.h channel message
+ * types and layouts; the connection sequence of Linux drivers/hv/connection.c
+ * and QEMU hw/hyperv/vmbus.c), already known to be a
  * SynIC type-1 message of 8..240 bytes. Every handler copies the wire struct
  * out after checking the length; short or out-of-state messages are counted
  * and ignored, as QEMU does (hw/hyperv/vmbus.c handle_*: "if (msglen <

@@ -336,17 +336,6 @@ int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *o)
     return rc;
 }
 
-unsigned vmbus_host_relids(uint32_t *out, unsigned max)
-{
-    unsigned n = 0;
-    vh_lock();
-    for (uint32_t i = 0; i < vh.n_slots && n < max; i++)
-        if (vh.ch[i].state != VMBUS_HOST_CH_FREE)
-            out[n++] = vh.ch[i].relid;
-    vh_unlock();
-    return n;
-}
-
 uint32_t vmbus_host_relid_of(enum vmbus_host_dev dev)
 {
     uint32_t r = 0;

@@ -1,6 +1,7 @@
 /* Devices behind the channels: the echo device and the host half of three
- * ICs (PROTOCOL.md §7; Linux drivers/hv/hv_util.c and channel_mgmt.c
- * vmbus_prep_negotiate_resp are the guest half this talks to).
+ * ICs (framing in drivers/hyperv/ic_proto.h; Linux drivers/hv/hv_util.c and
+ * channel_mgmt.c vmbus_prep_negotiate_resp are the guest half this talks
+ * to, OpenVMM vm/devices/hyperv_ic the host half it stands in for).
  *
  * IC flow: as soon as the guest opens an IC channel the host sends a
  * NEGOTIATE request listing its framework and service versions; the guest

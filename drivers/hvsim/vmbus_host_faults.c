@@ -3,7 +3,8 @@
  * A channel interrupt on VMBus >= WIN8 sets SIEF bit [relid] in SINT2 of the
  * channel's target VP (Linux vmbus_chan_sched; QEMU vmbus_channel_notify_guest).
  * Before WIN8 the host sets bit [relid] in the first half of the guest's
- * interrupt page and signals SIEF bit 0 (PROTOCOL.md §5.6). */
+ * interrupt page and signals SIEF bit 0 (QEMU vmbus_channel_notify_guest;
+ * Linux vmbus_isr scans that half when the version is older than WIN8). */
 #include <string.h>
 #include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim_internal.h"

@@ -1,5 +1,6 @@
 /* GPADL_HEADER + GPADL_BODY reassembly, GPADL_CREATED, GPADL_TEARDOWN /
- * GPADL_TORNDOWN (PROTOCOL.md §5.4, §6).
+ * GPADL_TORNDOWN (layouts: Linux include/linux/hyperv.h; the guest side is
+ * Linux drivers/hv/channel.c create_gpadl_header / __vmbus_establish_gpadl).
  *
  * Like QEMU (handle_gpadl_header) the model takes one page-aligned range:
  * rangecount 1, byte_offset 0, byte_count = pages * 4096, and counts PFNs

@@ -17,7 +17,7 @@
 #define VH_RXQ_LEN 16u            /* guest messages waiting (QEMU's depth) */
 #define VH_MAX_GPADL_PAGES 8192u  /* 32 MiB per GPADL (model limit) */
 #define VH_HYPERV_CONN_BASE 0x10000u  /* model choice: conn id = base + relid */
-#define VH_HEARTBEAT_100NS  20000000ull  /* 2 s (PROTOCOL.md §7) */
+#define VH_HEARTBEAT_100NS  20000000ull  /* 2 s (model choice: no source states Hyper-V's) */
 #define VH_TIMESYNC_100NS   50000000ull  /* 5 s (model choice) */
 #define VH_POLL_100NS       100000ull    /* a poll without a clock = 10 ms */
 

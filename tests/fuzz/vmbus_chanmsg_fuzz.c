@@ -1,5 +1,5 @@
 /* libFuzzer target: the whole guest control path driven by host messages.
- * The fuzz input is the host: every pump() of the platform delivers the next
+ * The fuzz input is the host: every pump() of the services delivers the next
  * item of the input -- a channel message of any length and content, or a
  * SIEF word -- to vmbus_on_message()/vmbus_on_events(). vmbus_connect()
  * runs against it (version negotiation, offers, driver probe of the IC

@@ -1,6 +1,6 @@
 /* Minimal host unit-test harness. Each test binary prints one line per test,
  * "ok - name" or "not ok - name", and exits non-zero if any failed;
- * tests/host/run.sh counts the lines. */
+ * tests/run-all.sh counts the lines. */
 #ifndef SINTER_TESTS_CHECK_H
 #define SINTER_TESTS_CHECK_H
 #include <stdio.h>

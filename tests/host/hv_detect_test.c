@@ -37,10 +37,12 @@ static const struct hv_cpuid_leaves azure_tdx = {
     },
 };
 
-/* QEMU/TCG (shared/TOOLCHAIN.md, checked on QEMU 7.2 and 10.0; the vendor
- * leaf also appears in pytorch/cpuinfo PR 349): max leaf 0x40000001,
- * "TCGTCGTCGTCG", leaf 0x40000001 zero, and leaf 0x40000003 answers with
- * unrelated data, EAX 0x21f, which has the "SynIC" and "hypercall" bits. */
+/* QEMU/TCG (QEMU target/i386/cpu.c cpu_x86_cpuid: leaf 0x40000000 with
+ * the tcg-cpuid property, on by default; sinter's boot log shows it on QEMU
+ * 7.2 and 10.0): max leaf 0x40000001, "TCGTCGTCGTCG", leaf 0x40000001
+ * zero, and leaf 0x40000003 answers with unrelated data (the basic leaf
+ * QEMU returns for an out-of-range one), EAX 0x21f, which has the "SynIC"
+ * and "hypercall" bits. */
 static const struct hv_cpuid_leaves qemu_tcg = {
     .leaf1_ecx = HV_CPUID1_ECX_HYPERVISOR | 0x2209,
     .leaf = {

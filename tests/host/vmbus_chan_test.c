@@ -12,7 +12,7 @@
 #include "drivers/hvutil/hvutil.h"
 #include "drivers/hvutil/ic_common.h"
 
-/* ---- platform hooks of hvutil ---- */
+/* ---- the IC drivers' kernel hooks (hvutil.h) ---- */
 static int shutdowns;
 static uint64_t wall_ns;
 static int wall_sync;

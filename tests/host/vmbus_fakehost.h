@@ -69,7 +69,7 @@ struct fakehost {
 extern struct fakehost fh;
 extern const struct vmbus_services fh_services;
 
-/* Reset host and guest stack; install the platform. */
+/* Reset host and guest stack; install fh_services. */
 void fh_init(enum fh_personality who);
 void fh_add_offer(uint32_t relid, struct vmbus_guid class_id);
 /* Dense relids 1..n with a dummy class. */
