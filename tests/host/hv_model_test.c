@@ -187,6 +187,10 @@ static void test_boot_choices(void)
     CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
     CHECK_EQ(backend_parse_option("auto"), BACKEND_AUTO);
     CHECK_EQ(backend_parse_option(""), BACKEND_AUTO);
+    CHECK_EQ(backend_parse_option("model"), BACKEND_MODEL);
+    CHECK_EQ(backend_parse_option("sim"), BACKEND_MODEL);
+    CHECK_EQ(backend_parse_option("real"), BACKEND_REAL);
+    CHECK_EQ(backend_parse_option("off"), BACKEND_OFF);
     CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
 }
 
