@@ -171,3 +171,13 @@ void hvsim_get_stats(struct hvsim_stats *out)
     *out = hvsim.stats;
     hvsim_unlock();
 }
+
+uint64_t hvsim_vp_hypercalls(uint32_t vp)
+{
+    if (vp >= HVSIM_MAX_VPS)
+        return 0;
+    hvsim_lock();
+    uint64_t n = hvsim.vp[vp].hypercalls;
+    hvsim_unlock();
+    return n;
+}

@@ -151,6 +151,8 @@ uint64_t hvsim_hypercall_vp(uint32_t vp, uint64_t control, uint64_t in_gpa, uint
 
     hvsim_lock();
     hvsim.stats.hypercalls++;
+    if (vp < HVSIM_MAX_VPS)
+        hvsim.vp[vp].hypercalls++;
     bool enabled = (hvsim.hypercall & HV_HYPERCALL_ENABLE) != 0;
     hvsim_unlock();
 

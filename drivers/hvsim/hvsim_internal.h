@@ -34,6 +34,7 @@ struct hvsim_vp {
     uint64_t sint[HV_SYNIC_SINT_COUNT];
     struct hvsim_queue q[HV_SYNIC_SINT_COUNT];
     struct hvsim_stimer stimer[HV_STIMER_COUNT];
+    uint64_t hypercalls;   /* made by this VP: tests count only their own */
 };
 
 enum hvsim_conn_kind { HVSIM_CONN_FREE, HVSIM_CONN_MESSAGE, HVSIM_CONN_EVENT };
