@@ -36,6 +36,9 @@ LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
 
 QEMU_RUN := scripts/qemu-run.sh
 
+# A failed check after a link must not leave the target behind as up to date.
+.DELETE_ON_ERROR:
+
 .PHONY: all deps run image test test-host test-kernel fuzz bench component-vars clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
@@ -88,11 +91,16 @@ $(BUILD)/sinter.so: $(BUILD)/k/ksyms.o
 	@ld $(LDFLAGS_EFI) -o $@ $(EFI_LIB)/crt0-efi-x86_64.o $(KERNEL_OBJ) $(BUILD)/k/ksyms.o $(LIBS)
 	@cmp -s <(nm $(BUILD)/sinter-pass1.so | grep -i ' t ') <(nm $@ | grep -i ' t ') || \
 	  { echo "sinter: text symbols moved between link passes"; exit 1; }
+	@! nm $@ | grep -q ' _dtoa_r$$' || \
+	  { echo "sinter: newlib's floating-point printf got linked (lib/printf_integer.c)"; exit 1; }
 
+# The PE image: .bss (NOBITS) becomes a section the loader zero-fills, no
+# bytes in the file; --strip-all drops the COFF symbol table (gdb reads
+# sinter.so, the backtrace reads .ksyms).
 $(BUILD)/sinter.efi: $(BUILD)/sinter.so
 	@echo "  OBJCOPY $@"
-	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-	  -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@objcopy --strip-all -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	  -j .rel.* -j .rela.* -j .reloc -j .bss --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "  image   $@ $$(stat -c %s $@) bytes"
 
 $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/sinter.efi

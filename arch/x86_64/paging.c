@@ -167,6 +167,7 @@ void vm_map_mmio(uint64_t pa, uint64_t len)
 
 extern const char __text_start[], __text_end[], __data_start[], __data_end[];
 extern const char __rodata_start[], __rodata_end[], ImageBase[], __image_end[];
+extern const char __bss_start[], __bss_end[];
 
 void paging_init(const struct boot_info *bi)
 {
@@ -180,12 +181,13 @@ void paging_init(const struct boot_info *bi)
             fl = VM_WRITE | VM_EXEC; /* firmware runtime code, never called, kept as it was */
         set_range(r->base, r->pages * PAGE_SIZE, leaf_bits(fl));
     }
-    /* Our image: text RX, data RW, read-only data R; the rest of the image
+    /* Our image: text RX, data and bss RW, read-only data R; the rest of the image
      * (relocation and dynamic tables) read-only. */
     uint64_t base = (uint64_t)ImageBase;
     set_range(base, (uint64_t)(__image_end - ImageBase), leaf_bits(VM_READ));
     set_range((uint64_t)__text_start, (uint64_t)(__text_end - __text_start), leaf_bits(VM_EXEC));
     set_range((uint64_t)__data_start, (uint64_t)(__data_end - __data_start), leaf_bits(VM_WRITE));
+    set_range((uint64_t)__bss_start, (uint64_t)(__bss_end - __bss_start), leaf_bits(VM_WRITE));
     set_range((uint64_t)__rodata_start, (uint64_t)(__rodata_end - __rodata_start), leaf_bits(VM_READ));
     if (bi->fb.base)
         set_range(bi->fb.base, bi->fb.size, leaf_bits(VM_WRITE));

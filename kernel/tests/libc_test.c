@@ -49,9 +49,11 @@ KTEST(fmt, "libc.formatting")
     KT_CHECK_EQ(snprintf(buf, 4, "%s", "truncated"), 9);
     KT_CHECK(strcmp(buf, "tru") == 0);
     KT_CHECK_EQ(strtoull("0x40000000", NULL, 16), 0x40000000ull);
-    /* Floating point goes through SSE: the trap path saves that state. */
-    snprintf(buf, sizeof buf, "%.3f", 3.14159);
-    KT_CHECK(strcmp(buf, "3.142") == 0);
+    /* Floating point goes through SSE: the trap path saves that state. The
+     * kernel formats integers only (lib/printf_integer.c), so check the
+     * arithmetic itself. */
+    volatile double pi = 3.14159;
+    KT_CHECK_EQ((long)(pi * 1000.0 + 0.5), 3142);
 }
 
 static int cmp_int(const void *a, const void *b)

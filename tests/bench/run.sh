@@ -56,6 +56,14 @@ run() {  # name args...
 }
 
 echo
+echo "== 0. image size (PE file; .bss takes no bytes in it)"
+if bash tests/bench/image_size.sh "$BUILD/sinter.efi" > "$TMP/image.out"; then
+    grep -v '^summary: ' "$TMP/image.out"
+    grep '^summary: ' "$TMP/image.out" >> "$TMP/summary"
+else
+    cat "$TMP/image.out"; echo "bench: image_size FAILED"; status=1
+fi
+echo
 echo "== 1. SIEF scan per interrupt: high-water mark vs full 2048 bits vs per-bit"
 run sief_bench
 echo
