@@ -36,3 +36,6 @@ BACKEND_SRCS := drivers/backend.c
 # Printed for tests/bench/run.sh when it runs outside `make bench`.
 COMPONENT_VARS := WIRE_SRCS GUEST_HV_SRCS GUEST_VMBUS_RING_SRCS GUEST_VMBUS_SRCS \
     GUEST_HVUTIL_SRCS MODEL_HV_SRCS MODEL_VMBUS_HOST_SRCS
+
+# The console's hardware-free part: line editor and command parser (lib/shell).
+SHELL_LIB_SRCS := lib/shell/line_edit.c lib/shell/shell.c
