@@ -135,6 +135,22 @@ static void read_cmdline(struct boot_info *bi, EFI_LOADED_IMAGE *img)
     root->Close(root);
 }
 
+/* A SIPI starts an AP in real mode at a page below 1 MiB (the vector is
+ * the page number); take one now, while the firmware still hands them out.
+ * Not page 0: the kernel leaves it unmapped to catch NULL. */
+static void reserve_ap_trampoline(struct boot_info *bi)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        EFI_PHYSICAL_ADDRESS pa = 0x9ffff;
+        if (bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, 1, &pa) != EFI_SUCCESS)
+            return;
+        if (pa >= 0x1000 && pa < 0x100000) {
+            bi->ap_trampoline = pa;
+            return;
+        }
+    }
+}
+
 static uint32_t kind_of(UINT32 efi_type)
 {
     switch (efi_type) {
@@ -177,6 +193,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     }
     find_rsdp(bi);
     find_framebuffer(bi);
+    reserve_ap_trampoline(bi);
 
     /* The map buffer gets slack because allocating it can grow the map. */
     UINTN map_size = 0, map_key = 0, desc_size = 0;

@@ -59,8 +59,8 @@ void drivers_idle(void)
 
 void summary_format(char *buf, size_t n)
 {
-    int k = snprintf(buf, n, "boot ok cpus=%u apic=%s tsc_mhz=%llu timer_hz=%u mem_mib=%llu hv=%s",
-                     cpu_count, apic_mode_name(), (unsigned long long)(tsc_hz() / 1000000), timer_hz(),
+    int k = snprintf(buf, n, "boot ok cpus=%u/%u apic=%s tsc_mhz=%llu timer_hz=%u mem_mib=%llu hv=%s",
+                     cpu_count, cpu_present, apic_mode_name(), (unsigned long long)(tsc_hz() / 1000000), timer_hz(),
                      (unsigned long long)(pmm_usable_bytes() >> 20), hv_backend_name());
     if (k > 0 && (size_t)k + 1 < n) {
         buf[k] = ' ';

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "kernel/acpi.h"
 #include "kernel/log.h"
+#include "lib/madt.h"
 #include "arch/x86_64/paging.h"
 
 struct acpi_info acpi;
@@ -59,27 +60,16 @@ static const struct sdt_header *map_table(uint64_t pa)
 
 static void parse_madt(const struct sdt_header *h)
 {
-    const uint8_t *p = (const uint8_t *)h + 44, *end = (const uint8_t *)h + h->length;
-    while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
-        uint8_t type = p[0], len = p[1];
-        if (type == 0 && len >= 8) {        /* processor local APIC */
-            uint32_t flags;
-            memcpy(&flags, p + 4, 4);
-            if ((flags & 3) && acpi.cpus < 64)
-                acpi.apic_ids[acpi.cpus++] = p[3];
-        } else if (type == 9 && len >= 16) { /* processor local x2APIC */
-            uint32_t id, flags;
-            memcpy(&id, p + 4, 4);
-            memcpy(&flags, p + 8, 4);
-            if ((flags & 3) && acpi.cpus < 64)
-                acpi.apic_ids[acpi.cpus++] = id;
-        } else if (type == 1 && len >= 12 && !acpi.ioapic_base) {
-            uint32_t addr;
-            memcpy(&addr, p + 4, 4);
-            acpi.ioapic_base = addr;
-        }
-        p += len;
-    }
+    struct madt_info *m = &acpi.madt;
+    madt_parse(h, h->length, m);
+    for (unsigned i = 0; i < m->enabled; i++)
+        acpi.apic_ids[i] = m->cpus[i].apic_id;
+    acpi.cpus = m->enabled;
+    acpi.ioapic_base = m->ioapic_base;
+    if (m->online_capable || m->dropped || m->duplicates || m->invalid)
+        log_info("acpi", "MADT: %u online-capable (not started), %u beyond %u CPUs, %u duplicate, "
+                 "%u malformed entries", m->online_capable, m->dropped, MADT_MAX_CPUS,
+                 m->duplicates, m->invalid);
 }
 
 /* \_S5 in the DSDT: NameOp "_S5_" PackageOp PkgLength NumElements, then the

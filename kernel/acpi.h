@@ -3,10 +3,12 @@
 #define SINTER_KERNEL_ACPI_H
 #include <stdint.h>
 #include <stdbool.h>
+#include "lib/madt.h"
 
 struct acpi_info {
-    unsigned cpus;              /* enabled (or online-capable) local APICs in the MADT */
-    uint32_t apic_ids[64];
+    unsigned cpus;              /* enabled local APICs in the MADT (1 if there is none) */
+    uint32_t apic_ids[MADT_MAX_CPUS];
+    struct madt_info madt;      /* the whole processor list (lib/madt.h) */
     uint64_t ioapic_base;
     uint16_t pm_timer_port;     /* 0: none */
     bool pm_timer_32bit;

@@ -35,7 +35,8 @@ struct framebuffer_info {
 
 struct boot_info {
     uint64_t image_base, image_size;
-    uint64_t acpi_rsdp;  /* physical address of the ACPI 2.0+ RSDP (or 1.0 if that is all) */
+    uint64_t acpi_rsdp;
+    uint64_t ap_trampoline; /* one page below 1 MiB for the APs' real-mode start; 0 if none */  /* physical address of the ACPI 2.0+ RSDP (or 1.0 if that is all) */
     struct framebuffer_info fb;
     uint32_t region_count;
     struct mem_region regions[BOOT_MAX_REGIONS];

@@ -11,6 +11,7 @@
 #include "kernel/heap.h"
 #include "kernel/percpu.h"
 #include "kernel/acpi.h"
+#include "kernel/smp.h"
 #include "kernel/clock.h"
 #include "kernel/timer.h"
 #include "kernel/ktest.h"
@@ -70,11 +71,11 @@ static void kernel_main_on_own_stack(void *arg)
                  (unsigned long long)bi->fb.base);
 
     acpi_init(bi->acpi_rsdp);
-    cpu_count = acpi.cpus;
     pic_disable();
     apic_init();
     cpus[0].apic_id = apic_id();
-    if (cpu_count > 1)
+    cpus[0].seen_apic_id = cpus[0].apic_id;
+    if (acpi.cpus > 1)
         apic_park_other_cpus();
     if (!refclock_init())
         log_warn("clock", "no HPET or ACPI PM timer: TSC rate is a guess");
@@ -84,6 +85,7 @@ static void kernel_main_on_own_stack(void *arg)
     log_info("clock", "reference %s at %llu Hz; TSC %llu kHz; LAPIC timer %llu kHz (div 16); tick %u Hz %s",
              refclock_name(), (unsigned long long)refclock_hz(), (unsigned long long)(tsc_hz() / 1000),
              (unsigned long long)(lapic_timer_hz() / 1000), timer_hz(), timer_mode_name());
+    smp_boot_aps();
 
     drivers_late_init();
 
@@ -123,6 +125,7 @@ void kernel_main(struct boot_info *bi)
     options_init(bi->cmdline);
     apply_log_options();
     pmm_init(bi);
+    smp_set_trampoline(bi->ap_trampoline);
 
     struct cpu *c = &cpus[0];
     c->index = 0;

@@ -22,6 +22,9 @@ static const struct option_def defs[] = {
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
     { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
+    { "smp.max", OPT_U64, NULL, 1, 64, "start at most this many CPUs (the boot CPU included)" },
+    { "smp.wait_ms", OPT_U64, NULL, 10, 600000, "how long each AP has to report in (default 5000)" },
+    { "smp.skip_sipi", OPT_U64, NULL, 0, 0xfffffffe, "test knob: never send the SIPI to this APIC id" },
     { "hv", OPT_ENUM, "auto|real|model|sim|off", 0, 0, "hypervisor backend (sim: old name of model)" },
     /* The hvsim.* values are checked by the model's own parser, which names
      * what is wrong (e.g. hvsim.host=hyperv:4.1 caps the version). */

@@ -11,6 +11,7 @@ int panic_exit;
 
 void panic_stop(void)
 {
+    stop_other_cpus();
     if (panic_exit) {
         log_err("sinter", "system halted (panic=exit: powering off with status 3)");
         machine_poweroff(3);

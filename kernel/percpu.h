@@ -13,15 +13,19 @@ struct trap_catch;
 
 struct cpu {
     struct cpu *self;
-    unsigned index;           /* 0 = boot CPU */
+    unsigned index;           /* 0 = boot CPU; online CPUs are 0 .. cpu_count-1 */
     uint32_t apic_id;
-    bool online;
+    bool online;              /* set (release) by the CPU itself once it runs its tick */
     struct trap_catch *catch; /* armed exception catch, if any */
     uint64_t gdt[7];          /* null, kcode, kdata, ucode, udata, tss lo, tss hi */
     struct tss64 tss;
     uint64_t kstack_top;
     uint64_t ist_top[3];      /* #DF, NMI, #MC */
     void *hv;                 /* Hyper-V per-CPU state (drivers/hv) */
+    uint64_t ticks;           /* this CPU's own timer ticks */
+    uint64_t next_deadline;   /* TSC-deadline mode: this CPU's next tick */
+    uint32_t seen_apic_id;
+    bool halted;              /* stopped by the halt NMI */    /* what the CPU read from its own LAPIC at bring-up */
 };
 
 #define GDT_KCODE 0x08
@@ -29,7 +33,8 @@ struct cpu {
 #define GDT_TSS 0x28
 
 extern struct cpu cpus[MAX_CPUS];
-extern unsigned cpu_count;    /* CPUs found in the MADT */
+extern unsigned cpu_count;    /* CPUs online (indices 0 .. cpu_count-1) */
+extern unsigned cpu_present;  /* enabled CPUs in the MADT (kernel/smp.c) */
 
 static inline struct cpu *this_cpu(void)
 {
@@ -41,5 +46,9 @@ static inline struct cpu *this_cpu(void)
 /* Build this CPU's GDT/TSS (stacks come from the page allocator), load them
  * and point GS at its struct cpu. */
 void cpu_init_descriptors(struct cpu *c);
+/* The two halves: the IST stacks (allocated by the boot CPU for an AP
+ * before it starts), then the tables, loaded on the CPU itself. */
+void cpu_alloc_ist_stacks(struct cpu *c);
+void cpu_load_descriptors(struct cpu *c);
 
 #endif

@@ -4,6 +4,7 @@
 #include "kernel/clock.h"
 #include "kernel/irq.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 
@@ -11,23 +12,29 @@ static atomic_uint_fast64_t ticks;
 static unsigned hz;
 static bool deadline_mode;
 static uint64_t tsc_period;
-static uint64_t next_deadline;
 static tick_hook_t hook;
 static void (*tick_callbacks[TIMER_MAX_TICK_CALLBACKS])(void);
 static uint64_t *volatile probe_buf;
 static volatile unsigned probe_len, probe_cap;
 
+/* Every CPU takes its own tick; the services below (tick callbacks, the
+ * probe, the test watchdog) belong to the boot CPU's tick alone, so their
+ * rate is the tick rate whatever the number of CPUs. */
 static void on_tick(void *ctx, struct trap_frame *f)
 {
     (void)ctx;
-    atomic_fetch_add_explicit(&ticks, 1, memory_order_relaxed);
+    struct cpu *c = this_cpu();
+    __atomic_store_n(&c->ticks, c->ticks + 1, __ATOMIC_RELAXED);
     if (deadline_mode) {
-        next_deadline += tsc_period;
+        c->next_deadline += tsc_period;
         uint64_t now = rdtsc();
-        if (next_deadline <= now)
-            next_deadline = now + tsc_period; /* we fell behind: don't storm */
-        wrmsr(MSR_TSC_DEADLINE, next_deadline);
+        if (c->next_deadline <= now)
+            c->next_deadline = now + tsc_period; /* we fell behind: don't storm */
+        wrmsr(MSR_TSC_DEADLINE, c->next_deadline);
     }
+    if (c->index != 0)
+        return;
+    atomic_fetch_add_explicit(&ticks, 1, memory_order_relaxed);
     for (unsigned i = 0; i < TIMER_MAX_TICK_CALLBACKS; i++) {
         void (*cb)(void) = __atomic_load_n(&tick_callbacks[i], __ATOMIC_ACQUIRE);
         if (cb)
@@ -42,21 +49,39 @@ static void on_tick(void *ctx, struct trap_frame *f)
         h(f);
 }
 
-void timer_start(unsigned rate)
+/* This CPU's LAPIC timer, with the boot CPU's mode and period. */
+static void start_local(void)
 {
-    hz = rate;
-    irq_register(VEC_TIMER, on_tick, NULL, 0);
-    deadline_mode = (cpuid(1, 0).ecx >> 24) & 1; /* TSC-deadline (CPUID.1:ECX[24]) */
     if (deadline_mode) {
-        tsc_period = tsc_hz() / hz;
+        struct cpu *c = this_cpu();
         apic_write(APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | VEC_TIMER);
-        next_deadline = rdtsc() + tsc_period;
-        wrmsr(MSR_TSC_DEADLINE, next_deadline);
+        c->next_deadline = rdtsc() + tsc_period;
+        wrmsr(MSR_TSC_DEADLINE, c->next_deadline);
     } else {
         apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16, as calibrated */
         apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | VEC_TIMER);
         apic_write(APIC_TIMER_INIT, (uint32_t)(lapic_timer_hz() / hz));
     }
+}
+
+void timer_start(unsigned rate)
+{
+    hz = rate;
+    irq_register(VEC_TIMER, on_tick, NULL, 0);
+    deadline_mode = (cpuid(1, 0).ecx >> 24) & 1; /* TSC-deadline (CPUID.1:ECX[24]) */
+    if (deadline_mode)
+        tsc_period = tsc_hz() / hz;
+    start_local();
+}
+
+void timer_start_ap(void)
+{
+    start_local();
+}
+
+uint64_t timer_cpu_ticks(unsigned cpu)
+{
+    return cpu < MAX_CPUS ? __atomic_load_n(&cpus[cpu].ticks, __ATOMIC_RELAXED) : 0;
 }
 
 unsigned timer_hz(void) { return hz; }

@@ -5,13 +5,16 @@
 #include <stdint.h>
 #include "arch/x86_64/trap.h"
 
-void timer_start(unsigned hz);
+void timer_start(unsigned hz);        /* boot CPU: mode, period, its own timer */
+void timer_start_ap(void);            /* an AP, on itself, once timer_start ran */
+/* Ticks a CPU has taken on its own timer. */
+uint64_t timer_cpu_ticks(unsigned cpu);
 /* The clock rates changed (better numbers from the hypervisor): keep the
  * tick rate by reprogramming the period. */
 void timer_reprogram(void);
 unsigned timer_hz(void);
 const char *timer_mode_name(void);
-uint64_t timer_ticks(void);
+uint64_t timer_ticks(void);           /* the boot CPU's ticks */
 /* One hook, called in interrupt context with the interrupted frame (the
  * test runner's watchdog owns it). */
 typedef void (*tick_hook_t)(struct trap_frame *f);

@@ -54,10 +54,14 @@ static void send_icr(uint32_t dest, uint32_t lo)
         wrmsr(X2APIC_MSR(APIC_ICR_LO), (uint64_t)dest << 32 | lo);
         return;
     }
+    /* Two writes: an interrupt handler sending its own IPI in between
+     * would change the destination under us. */
+    uint64_t f = irq_save();
     mmio[APIC_ICR_HI / 4] = dest << 24;
     mmio[APIC_ICR_LO / 4] = lo;
     for (int i = 0; i < 1000000 && (mmio[APIC_ICR_LO / 4] & APIC_ICR_PENDING); i++)
         cpu_relax();
+    irq_restore(f);
 }
 
 void apic_send_ipi(uint32_t dest, uint8_t vector)
@@ -89,10 +93,10 @@ void pic_disable(void)
     outb(0x21, 0xff); outb(0xa1, 0xff);
 }
 
-void apic_init(void)
+/* The local setup every CPU does on itself, in the mode apic_init chose. */
+static void local_init(void)
 {
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-    x2apic = (cpuid(1, 0).ecx >> 21) & 1;
     if (x2apic) {
         /* xAPIC must be enabled before x2APIC (SDM 11.12.5). */
         wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
@@ -100,8 +104,10 @@ void apic_init(void)
     } else {
         wrmsr(MSR_IA32_APIC_BASE, (base | APIC_BASE_ENABLE) & ~APIC_BASE_X2APIC);
         uint64_t pa = base & 0xffffff000ull;
-        vm_map_mmio(pa, 4096);
-        mmio = (volatile uint32_t *)pa;
+        if (!mmio) {
+            vm_map_mmio(pa, 4096);
+            mmio = (volatile uint32_t *)pa;
+        }
     }
     apic_write(APIC_TPR, 0);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
@@ -111,9 +117,51 @@ void apic_init(void)
     apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
     if (!x2apic)
         apic_write(APIC_ESR, 0);
+}
+
+void apic_init(void)
+{
+    x2apic = (cpuid(1, 0).ecx >> 21) & 1;
+    local_init();
     up = true;
     log_info("apic", "%s mode, id %u, version 0x%x", apic_mode_name(), apic_id(),
              apic_read(APIC_VERSION) & 0xff);
+}
+
+void apic_init_ap(void)
+{
+    local_init();
+}
+
+/* A shorthand or a physical destination: x2APIC takes the 32-bit id, xAPIC
+ * the 8-bit one in ICR_HI[31:24] (ids above 254 are unreachable there). */
+void apic_send_ipi_mode(enum apic_dest dest, uint32_t apic_id, uint32_t mode_vector)
+{
+    uint32_t lo = mode_vector | APIC_ICR_ASSERT;
+    switch (dest) {
+    case APIC_DEST_ONE:
+        send_icr(apic_id, lo);
+        return;
+    case APIC_DEST_SELF:
+        send_icr(0, lo | APIC_ICR_SELF);
+        return;
+    case APIC_DEST_ALL:
+        send_icr(0, lo | APIC_ICR_ALL);
+        return;
+    case APIC_DEST_ALL_BUT_SELF:
+        send_icr(0, lo | APIC_ICR_ALL_BUT_SELF);
+        return;
+    }
+}
+
+void apic_send_init(uint32_t apic_id)
+{
+    send_icr(apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT);
+}
+
+void apic_send_startup(uint32_t apic_id, uint8_t page)
+{
+    send_icr(apic_id, APIC_ICR_DM_STARTUP | APIC_ICR_ASSERT | page);
 }
 
 void apic_park_other_cpus(void)

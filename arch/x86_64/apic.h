@@ -24,10 +24,12 @@ enum apic_reg {
 #define APIC_ICR_PENDING (1u << 12)
 #define APIC_ICR_ASSERT (1u << 14)
 #define APIC_ICR_SELF (1u << 18)
+#define APIC_ICR_ALL (2u << 18)
 #define APIC_ICR_ALL_BUT_SELF (3u << 18)
 #define MSR_TSC_DEADLINE 0x6e0
 
 void apic_init(void);            /* boot CPU: mode choice, SVR, LVTs masked */
+void apic_init_ap(void);         /* an AP, on itself: the boot CPU's mode, same setup */
 bool apic_is_up(void);
 bool apic_x2apic(void);
 const char *apic_mode_name(void);
@@ -43,6 +45,13 @@ bool apic_irr_bit(uint8_t vector);
 void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
 void apic_send_self_ipi(uint8_t vector);
 void apic_send_nmi_all_but_self(void);
+enum apic_dest { APIC_DEST_ONE, APIC_DEST_SELF, APIC_DEST_ALL, APIC_DEST_ALL_BUT_SELF };
+/* mode_vector: APIC_ICR_DM_* | vector. apic_id only for APIC_DEST_ONE. */
+void apic_send_ipi_mode(enum apic_dest dest, uint32_t apic_id, uint32_t mode_vector);
+/* SMP start-up (SDM vol. 3, 9.4.4.1): INIT, then STARTUP with the page
+ * number of the real-mode entry. */
+void apic_send_init(uint32_t apic_id);
+void apic_send_startup(uint32_t apic_id, uint8_t page);
 /* Send INIT to all other CPUs (they wait for a SIPI, using no time). */
 void apic_park_other_cpus(void);
 /* Legacy 8259 PICs: remapped away from the exception vectors, all masked. */

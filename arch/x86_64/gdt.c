@@ -17,14 +17,24 @@ struct gdtr { uint16_t limit; uint64_t base; } __attribute__((packed));
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
+void cpu_alloc_ist_stacks(struct cpu *c)
+{
+    for (int i = 0; i < 3; i++)
+        c->ist_top[i] = kstack_alloc(IST_STACK_SIZE);
+}
+
 void cpu_init_descriptors(struct cpu *c)
+{
+    cpu_alloc_ist_stacks(c);
+    cpu_load_descriptors(c);
+}
+
+void cpu_load_descriptors(struct cpu *c)
 {
     c->self = c;
     memset(&c->tss, 0, sizeof c->tss);
-    for (int i = 0; i < 3; i++) {
-        c->ist_top[i] = kstack_alloc(IST_STACK_SIZE);
+    for (int i = 0; i < 3; i++)
         c->tss.ist[i] = c->ist_top[i];  /* IST1 #DF, IST2 NMI, IST3 #MC */
-    }
     c->tss.rsp[0] = c->kstack_top;
     c->tss.iomap_base = sizeof c->tss;  /* no I/O bitmap */
 

@@ -161,11 +161,37 @@ static void dump_and_halt(struct trap_frame *f)
     panic_stop();
 }
 
-void halt_all_cpus(void)
+static atomic_uint stopped_cpus;
+
+/* NMI the others (an NMI gets through even where interrupts are off) and
+ * wait, bounded, for each to say it stopped; then name any that did not.
+ * Only the first caller does this; a second one just stops. */
+unsigned stop_other_cpus(void)
 {
     irq_disable();
-    if (atomic_exchange(&halting, 1) == 0 && apic_is_up())
-        apic_send_nmi_all_but_self();
+    if (atomic_exchange(&halting, 1) != 0) {
+        for (;;) { irq_disable(); cpu_halt(); }
+    }
+    if (!apic_is_up() || cpu_count < 2)
+        return 0;
+    apic_send_nmi_all_but_self();
+    /* No clock reads here: the failure may be in the clock. A spin count
+     * that is a long time on any machine. */
+    for (uint64_t spins = 0; spins < 200000000ull && atomic_load(&stopped_cpus) + 1 < cpu_count; spins++)
+        cpu_relax();
+    unsigned n = atomic_load(&stopped_cpus);
+    if (n + 1 < cpu_count) {
+        for (unsigned i = 0; i < cpu_count; i++)
+            if (i != this_cpu()->index && !__atomic_load_n(&cpus[i].halted, __ATOMIC_ACQUIRE))
+                log_err("trap", "CPU%u (APIC id %u) did not stop", i, cpus[i].apic_id);
+    }
+    log_err("trap", "stopped %u other CPU(s) of %u", n, cpu_count - 1);
+    return n;
+}
+
+void halt_all_cpus(void)
+{
+    stop_other_cpus();
     for (;;)
         cpu_halt();
 }
@@ -173,8 +199,11 @@ void halt_all_cpus(void)
 static void exception(struct trap_frame *f)
 {
     if (f->vector == VEC_NMI) {
-        if (atomic_load(&halting))
+        if (atomic_load(&halting)) {
+            __atomic_store_n(&this_cpu()->halted, true, __ATOMIC_RELEASE);
+            atomic_fetch_add(&stopped_cpus, 1);
             for (;;) { irq_disable(); cpu_halt(); }
+        }
         log_warn("trap", "NMI on CPU%u (ignored)", this_cpu()->index);
         return;
     }

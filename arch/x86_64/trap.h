@@ -52,5 +52,9 @@ void idt_set_ist(unsigned vector, unsigned ist);
 
 /* Stop this CPU for good, and ask the others to stop too. */
 void halt_all_cpus(void) __attribute__((noreturn));
+/* The first half of that: NMI every other CPU and wait (bounded) until each
+ * has stopped; logs how many did and names the rest. Returns how many
+ * stopped. A second caller (a nested failure) stops right there. */
+unsigned stop_other_cpus(void);
 
 #endif

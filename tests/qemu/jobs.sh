@@ -26,7 +26,8 @@ scenario_summary_exit() {
     local n=$1
     boot "$1" 120 CMDLINE="exit=1" SMP=2 CPU=max
     check "$1" "summary line with every field, exit status 0" eval '
-        has "$n" "^sinter: boot ok cpus=2 apic=x2apic tsc_mhz=[0-9]+ timer_hz=100 mem_mib=[0-9]+ hv=[a-z]+" &&
+        has "$n" "^smp: 2 of 2 CPUs online" &&
+        has "$n" "^sinter: boot ok cpus=2/2 apic=x2apic tsc_mhz=[0-9]+ timer_hz=100 mem_mib=[0-9]+ hv=[a-z]+" &&
         rc_is "$n" 0'
 }
 
@@ -34,14 +35,36 @@ scenario_summary_exit() {
 # turns the halt into power-off status 3 so the test needs no timeout).
 scenario_exception_dump() {
     local n=$1
-    boot "$1" 120 CMDLINE="panic_test=pf panic=exit" CPU=qemu64
-    check "$1" "page-fault dump with CR2, registers, symbolised backtrace" eval '
+    boot "$1" 120 CMDLINE="panic_test=pf panic=exit" CPU=qemu64 SMP=4
+    check "$1" "page-fault dump with CR2, registers, symbolised backtrace; every CPU stopped" eval '
         has "$n" "EXCEPTION page fault \(#PF\) on CPU0, error code 0x2" &&
+        has "$n" "^trap: error: stopped 3 other CPU\(s\) of 3" &&
         has "$n" "cr2 0x00007fffdead0000" &&
         has "$n" "rip 0x[0-9a-f]+ <raise_test_exception\+0x" &&
         has "$n" "r12 [0-9a-f]{16}" &&
         has "$n" "#01 0x[0-9a-f]+ <kernel_main_on_own_stack\+0x" &&
         has "$n" "system halted" && rc_is "$n" 3'
+}
+
+# SMP bring-up knobs: an AP that never gets its SIPI is named after the
+# bounded wait and the boot completes without it; smp.max starts fewer.
+scenario_smp_skip_sipi() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=smp.* smp.skip_sipi=2 smp.wait_ms=500" SMP=4 CPU=qemu64
+    check "$n" "the AP without a SIPI is named; the other three run; summary cpus=3/4" eval '
+        has "$n" "^smp: error: CPU with APIC id 2 \(MADT uid 2\) did not report in within 500 ms \(it never ran the trampoline\)" &&
+        has "$n" "^smp: 3 of 4 CPUs online in [0-9]+ ms \(APIC ids 0 1 3\)" &&
+        has "$n" "^sinter: boot ok cpus=3/4 " &&
+        has "$n" "^ok [0-9]+ - smp.every_cpu_online" && has "$n" "^ok [0-9]+ - smp.every_cpu_ticks" &&
+        ! has "$n" "^not ok" && rc_is "$n" 0'
+}
+
+scenario_smp_max() {
+    local n=$1
+    boot "$n" 120 CMDLINE="exit=1 smp.max=2" SMP=4 CPU=max MACHINE=pc
+    check "$n" "smp.max=2 on 4 CPUs: two online, summary cpus=2/4" eval '
+        has "$n" "^smp: 2 CPU\(s\) not started \(smp.max=2 or unreachable\)" &&
+        has "$n" "^sinter: boot ok cpus=2/4 " && rc_is "$n" 0'
 }
 
 # Bad command-line words: one warning each, boot continues.
@@ -253,6 +276,7 @@ scenario_vmbus_trace() {
 
 QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
+           scenario_smp_skip_sipi scenario_smp_max
            scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image
            scenario_vmbus_echo_1m_faults scenario_vmbus_rescind_traffic
            scenario_vmbus_qemu_host scenario_vmbus_2047_dense scenario_vmbus_2047_random
