@@ -63,17 +63,22 @@ const char *cmdline_get(const struct cmdline *c, const char *key)
 
 bool cmdline_parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s)
+    return s != NULL && cmdline_parse_u64_span(s, strlen(s), out);
+}
+
+bool cmdline_parse_u64_span(const char *s, size_t len, uint64_t *out)
+{
+    const char *end = s + len;
+    if (!s || s == end)
         return false;
     unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
-        if (!*s)
-            return false;
     }
+    const char *digits = s;
     uint64_t v = 0;
-    for (; *s; s++) {
+    for (; s < end; s++) {
         unsigned d;
         if (*s >= '0' && *s <= '9')
             d = (unsigned)(*s - '0');
@@ -87,8 +92,10 @@ bool cmdline_parse_u64(const char *s, uint64_t *out)
             return false; /* overflow */
         v = v * base + d;
     }
+    if (s == digits)
+        return false;  /* "", "0x", "k": a suffix needs a number */
     unsigned shift = 0;
-    if (*s && base == 10) {
+    if (s < end && base == 10) {
         switch (*s) {
         case 'k': case 'K': shift = 10; break;
         case 'm': case 'M': shift = 20; break;
@@ -97,7 +104,7 @@ bool cmdline_parse_u64(const char *s, uint64_t *out)
         }
         s++;
     }
-    if (*s)
+    if (s != end)
         return false;
     if (shift && v > (UINT64_MAX >> shift))
         return false;

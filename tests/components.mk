@@ -24,7 +24,8 @@ GUEST_HVUTIL_SRCS := drivers/hvutil/ic_common.c drivers/hvutil/ic_heartbeat.c \
 MODEL_HV_SRCS := drivers/hvsim/hvsim_core.c drivers/hvsim/hvsim_msr.c \
     drivers/hvsim/hvsim_synic.c drivers/hvsim/hvsim_hypercall.c \
     drivers/hvsim/hvsim_stimer.c
-MODEL_VMBUS_HOST_OPTIONS_SRCS := drivers/hvsim/vmbus_host_config.c
+# Options share the kernel's number parser (lib/cmdline.c): one syntax.
+MODEL_VMBUS_HOST_OPTIONS_SRCS := drivers/hvsim/vmbus_host_config.c lib/cmdline.c
 MODEL_VMBUS_HOST_SRCS := $(MODEL_VMBUS_HOST_OPTIONS_SRCS) drivers/hvsim/vmbus_host_core.c \
     drivers/hvsim/vmbus_host_chanmsg.c drivers/hvsim/vmbus_host_gpadl.c \
     drivers/hvsim/vmbus_host_channels.c drivers/hvsim/vmbus_host_devices.c \

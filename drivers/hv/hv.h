@@ -76,6 +76,8 @@ const struct hv_info *hv_get_info(void);
 int hv_synic_init_cpu(unsigned cpu);
 uint32_t hv_vp_index(unsigned cpu);     /* use this, not the CPU number */
 uint8_t hv_synic_vector(void);          /* 0 until hv_init succeeded; manual EOI */
+/* SINT2 messages refused (unknown type, oversized payload), never followed. */
+unsigned long hv_synic_refused_messages(void);
 /* The SINT2 interrupt handler: events first, then the message slot. */
 void hv_synic_isr(void);
 

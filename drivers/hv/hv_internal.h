@@ -3,6 +3,7 @@
 #define SINTER_DRIVERS_HV_INTERNAL_H
 #include "drivers/hv/hv.h"
 #include "drivers/hv/hv_detect.h"
+#include "lib/refuse.h"
 
 /* Timer 0 of one CPU, as last programmed by hv_stimer.c. */
 struct hv_stimer_cpu {
@@ -36,6 +37,7 @@ struct hv_state {
     struct hv_ref_tsc_page *tsc_page;
     enum hv_stimer_mode stimer_mode;
     uint8_t stimer_vector;      /* direct mode; 0 = none allocated */
+    struct refusals refused_messages;  /* SINT2 messages not followed */
 };
 
 extern struct hv_state hv;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "drivers/hv/hv_internal.h"
 #include "kernel/log.h"
+#include "lib/refuse.h"
 
 #define SINT_RSVDP_MASK  (~(HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI | \
                             HV_SINT_POLLING))
@@ -29,6 +30,11 @@ void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events)
 }
 
 uint8_t hv_synic_vector(void) { return hv.vector; }
+
+unsigned long hv_synic_refused_messages(void)
+{
+    return (unsigned long)refusals_seen(&hv.refused_messages);
+}
 
 uint32_t hv_vp_index(unsigned cpu)
 {
@@ -128,15 +134,22 @@ void hv_synic_isr(void)
 
     for (int n = 0; n < DRAIN_MAX && take_message(cpu, &copy); n++) {
         if (copy.header.payload_size > HV_MESSAGE_PAYLOAD_BYTES) {
-            log_warn("hv", "CPU%u: host message type 0x%x claims %u payload bytes; dropped",
-                     cpu, copy.header.message_type, copy.header.payload_size);
+            REFUSE(&hv.refused_messages, "hv", "CPU%u: message type 0x%x claims %u "
+                   "payload bytes", cpu, copy.header.message_type, copy.header.payload_size);
             continue;
         }
+        /* SINT2 carries VMBus (type 1) and, in message mode, timer
+         * expirations; anything else is not ours to interpret (Linux
+         * vmbus_on_msg_dpc and hv_stimer route by type the same way). */
         if (copy.header.message_type == HVMSG_TIMER_EXPIRED) {
             if (hv.on_timer)
                 hv.on_timer(cpu, &copy);
-        } else if (hv.on_message) {
-            hv.on_message(cpu, &copy);
+        } else if (copy.header.message_type == HVMSG_VMBUS) {
+            if (hv.on_message)
+                hv.on_message(cpu, &copy);
+        } else {
+            REFUSE(&hv.refused_messages, "hv", "CPU%u: SINT%u message of type 0x%x",
+                   cpu, HV_VMBUS_MESSAGE_SINT, copy.header.message_type);
         }
     }
 }

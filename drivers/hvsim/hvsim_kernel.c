@@ -161,8 +161,8 @@ int hvsim_kernel_start_vmbus_host(void)
     if (vmbus_host_parse_options(&cfg, option_str("hvsim.host"), option_str("hvsim.channels"),
                                  option_str("hvsim.relids"), option_str("hvsim.faults"), err,
                                  sizeof err) != 0) {
-        log_err("hvsim", "%s; using the default VMBus host", err);
-        default_host_config(&cfg);
+        /* The good options still apply; each bad one kept its default. */
+        log_err("hvsim", "%s (those keep their defaults)", err);
     }
     if (vmbus_host_init(&cfg) != 0) {
         log_err("hvsim", "VMBus host model failed to start");

@@ -102,12 +102,14 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg);
  * hooks and nr_vps are left alone):
  *   host     = "hyperv" | "qemu", optionally ":<major>.<minor>" to lower the
  *              newest version offered (e.g. "hyperv:4.1")
- *   channels = decimal 0..2043 (extra channels besides the 4 built-ins)
+ *   channels = 0..2043 (extra channels besides the 4 built-ins)
  *   relids   = "dense" | "sparse" | "random:<seed>"
  *   faults   = comma list of drop_irq=<1/N>, dup_irq=<1/N>, delay_irq=<1/N>
  *              (also plain N), spurious_bits, rescind_at=<n>, bad_msg,
  *              bad_ring[=<relid>], bad_pkt[=<relid>], mute, seed=<n>
- * Returns 0, or -1 with a one-line reason in err. */
+ * Numbers as on the kernel command line (decimal or 0x hex, k/m/g suffix).
+ * Each option on its own: a bad one keeps its default, the others apply.
+ * Returns 0, or -1 with every reason in err ("; "-separated). */
 int vmbus_host_parse_options(struct vmbus_host_config *cfg, const char *host,
                              const char *channels, const char *relids,
                              const char *faults, char *err, size_t errlen);

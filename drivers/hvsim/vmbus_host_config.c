@@ -2,6 +2,7 @@
  * string handling: no state, safe to call before anything else. */
 #include <string.h>
 #include "drivers/hvsim/vmbus_host.h"
+#include "lib/cmdline.h"
 
 void vmbus_host_default_config(struct vmbus_host_config *cfg)
 {
@@ -12,34 +13,25 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg)
     cfg->faults.seed = 1;
 }
 
-static void set_err(char *err, size_t n, const char *a, const char *b, const char *c)
+/* Errors accumulate, "; "-separated, so one bad option does not hide the
+ * next one. */
+static void add_err(char *err, size_t n, const char *a, const char *b, const char *c)
 {
     if (!err || n == 0)
         return;
-    size_t o = 0;
-    const char *parts[3] = { a, b, c };
-    for (int i = 0; i < 3; i++)
+    size_t o = strlen(err);
+    const char *parts[4] = { o ? "; " : "", a, b, c };
+    for (int i = 0; i < 4; i++)
         for (const char *p = parts[i]; p && *p && o + 1 < n; p++)
             err[o++] = *p;
     err[o] = 0;
 }
 
-/* Decimal u64 from [s, end); false on empty, junk or overflow. */
+/* A number in [s, end), in the kernel command line's syntax (decimal or
+ * 0x hex, k/m/g suffix): the one parser of lib/cmdline.c. */
 static bool parse_u64(const char *s, const char *end, uint64_t *out)
 {
-    uint64_t v = 0;
-    if (s == end)
-        return false;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
+    return cmdline_parse_u64_span(s, (size_t)(end - s), out);
 }
 
 static bool word_is(const char *s, const char *end, const char *w)
@@ -70,7 +62,7 @@ static int parse_host(struct vmbus_host_config *cfg, const char *host, char *err
     else if (word_is(host, name_end, "qemu"))
         cfg->personality = VMBUS_HOST_QEMU;
     else {
-        set_err(err, n, "hvsim.host: '", host, "' is not hyperv or qemu");
+        add_err(err, n, "hvsim.host: '", host, "' is not hyperv or qemu");
         return -1;
     }
     cfg->max_version = 0;
@@ -79,7 +71,7 @@ static int parse_host(struct vmbus_host_config *cfg, const char *host, char *err
         uint64_t maj, min;
         if (!dot || !parse_u64(colon + 1, dot, &maj) || !parse_u64(dot + 1, end, &min) ||
             maj > 0xffff || min > 0xffff || (maj == 0 && min == 0)) {
-            set_err(err, n, "hvsim.host: '", host,
+            add_err(err, n, "hvsim.host: '", host,
                     "': version must be <major>.<minor>, e.g. hyperv:4.1");
             return -1;
         }
@@ -88,8 +80,10 @@ static int parse_host(struct vmbus_host_config *cfg, const char *host, char *err
     return 0;
 }
 
+/* Every item is parsed; a bad one is reported and skipped, the rest apply. */
 static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, size_t n)
 {
+    int bad = 0;
     memset(f, 0, sizeof *f);
     f->seed = 1;
     while (*s) {
@@ -116,7 +110,8 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
             ok = parse_ratio(v, end, &f->delay_irq);
         } else if (word_is(s, kend, "rescind_at") && eq) {
             ok = parse_u64(v, end, &num) && num > 0 && num <= 0xffffffffu;
-            f->rescind_at = (uint32_t)num;
+            if (ok)
+                f->rescind_at = (uint32_t)num;
         } else if (word_is(s, kend, "seed") && eq) {
             ok = parse_u64(v, end, &f->seed);
         } else if (!eq && word_is(s, end, "spurious_bits")) {
@@ -124,68 +119,74 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
         } else if (!eq && word_is(s, end, "bad_msg")) {
             f->bad_msg = true;
         } else if (word_is(s, kend, "bad_ring") || word_is(s, kend, "bad_pkt")) {
-            if (word_is(s, kend, "bad_ring"))
-                f->bad_ring = true;
-            else
-                f->bad_pkt = true;
             /* =<relid>: corrupt one channel, so the others show they still work */
             if (eq) {
                 ok = parse_u64(v, end, &num) && num > 0 && num < VMBUS_MAX_RELIDS;
-                f->bad_relid = (uint32_t)num;
+                if (ok)
+                    f->bad_relid = (uint32_t)num;
             }
+            if (ok && word_is(s, kend, "bad_ring"))
+                f->bad_ring = true;
+            else if (ok)
+                f->bad_pkt = true;
         } else if (!eq && word_is(s, end, "mute")) {
             f->mute = true;
         } else {
-            set_err(err, n, "hvsim.faults: unknown item '", item,
+            add_err(err, n, "hvsim.faults: unknown item '", item,
                     "' (drop_irq=1/N dup_irq=1/N delay_irq=1/N spurious_bits "
                     "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute seed=<n>)");
-            return -1;
+            bad = -1;
         }
         if (!ok) {
-            set_err(err, n, "hvsim.faults: bad value in '", item,
+            add_err(err, n, "hvsim.faults: bad value in '", item,
                     "' (expected 1/N or N; rescind_at=<n> with n >= 1; bad_ring/bad_pkt=<relid> 1..2047)");
-            return -1;
+            bad = -1;
         }
         s = *end ? end + 1 : end;
     }
-    return 0;
+    return bad;
 }
 
+/* Each option is parsed on its own: a bad one keeps its default and is
+ * reported, the good ones still apply, and every error is named. */
 int vmbus_host_parse_options(struct vmbus_host_config *cfg, const char *host,
                              const char *channels, const char *relids,
                              const char *faults, char *err, size_t errlen)
 {
+    int rc = 0;
     if (err && errlen)
         err[0] = 0;
     if (host && *host && parse_host(cfg, host, err, errlen))
-        return -1;
+        rc = -1;
     if (channels && *channels) {
         uint64_t v;
         if (!parse_u64(channels, channels + strlen(channels), &v) ||
             v > VMBUS_HOST_MAX_EXTRA_CHANNELS) {
-            set_err(err, errlen, "hvsim.channels: '", channels,
+            add_err(err, errlen, "hvsim.channels: '", channels,
                     "' must be 0..2043 (extra channels besides the 4 built-in ones; "
                     "relids are 1..2047)");
-            return -1;
+            rc = -1;
+        } else {
+            cfg->extra_channels = (uint32_t)v;
         }
-        cfg->extra_channels = (uint32_t)v;
     }
     if (relids && *relids) {
         const char *end = relids + strlen(relids);
+        uint64_t seed;
         if (strcmp(relids, "dense") == 0) {
             cfg->relids = VMBUS_HOST_RELIDS_DENSE;
         } else if (strcmp(relids, "sparse") == 0) {
             cfg->relids = VMBUS_HOST_RELIDS_SPARSE;
-        } else if (strncmp(relids, "random:", 7) == 0 &&
-                   parse_u64(relids + 7, end, &cfg->relid_seed)) {
+        } else if (strncmp(relids, "random:", 7) == 0 && parse_u64(relids + 7, end, &seed)) {
             cfg->relids = VMBUS_HOST_RELIDS_RANDOM;
+            cfg->relid_seed = seed;
         } else {
-            set_err(err, errlen, "hvsim.relids: '", relids,
+            add_err(err, errlen, "hvsim.relids: '", relids,
                     "' is not dense, sparse or random:<seed>");
-            return -1;
+            rc = -1;
         }
     }
     if (faults && parse_faults(&cfg->faults, faults, err, errlen))
-        return -1;
-    return 0;
+        rc = -1;
+    return rc;
 }

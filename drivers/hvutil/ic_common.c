@@ -37,6 +37,8 @@ bool ic_negotiate(uint8_t *p, size_t len, size_t cap,
     memcpy(&h, p + sizeof(struct ic_pipe_header), sizeof h);
     if (cap < reply) {
         /* No room for an answer with versions: fail in the header only. */
+        log_warn("hvutil", "IC negotiate: no room for the reply (%u of %u bytes)",
+                 (unsigned)cap, (unsigned)reply);
         h.status = IC_STATUS_FAIL;
         memcpy(p + sizeof(struct ic_pipe_header), &h, sizeof h);
         *reply_len = len;
@@ -84,9 +86,8 @@ size_t ic_handle_payload(struct ic_channel_state *st, uint8_t *p, size_t len, si
     struct ic_service *svc = st->svc;
     struct ic_msg_header h;
     if (len < IC_HEADER_SIZE || len > cap) {
-        st->refused++;
-        log_warn("hvutil", "%s: IC packet of %u bytes refused", svc->drv.name,
-                 (unsigned)len);
+        REFUSE(&st->refused, "hvutil", "%s: IC packet of %u bytes", svc->drv.name,
+               (unsigned)len);
         return 0;
     }
     memcpy(&h, p + sizeof(struct ic_pipe_header), sizeof h);
@@ -108,8 +109,8 @@ size_t ic_handle_payload(struct ic_channel_state *st, uint8_t *p, size_t len, si
         h.status = svc->handle(st, p + IC_HEADER_SIZE, len - IC_HEADER_SIZE);
         st->handled++;
     } else {
-        log_warn("hvutil", "%s: unexpected IC message type %u", svc->drv.name,
-                 h.icmsgtype);
+        REFUSE(&st->refused, "hvutil", "%s: unexpected IC message type %u", svc->drv.name,
+               h.icmsgtype);
         h.status = IC_STATUS_FAIL;
     }
     h.icflags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
@@ -120,7 +121,8 @@ size_t ic_handle_payload(struct ic_channel_state *st, uint8_t *p, size_t len, si
 static void ic_handle_packet(struct ic_channel_state *st, const struct vmbus_ring_pkt *pkt)
 {
     if (pkt->desc.type != VMBUS_PKT_DATA_INBAND) {
-        st->refused++;
+        REFUSE(&st->refused, "hvutil", "%s: packet type %u (IC packets are in-band data)",
+               st->svc->drv.name, pkt->desc.type);
         return;
     }
     uint8_t *payload = st->buf + pkt->payload_off;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "drivers/hyperv/ic_proto.h"
 #include "drivers/vmbus/vmbus.h"
+#include "lib/refuse.h"
 
 #define IC_RING_BYTES  (4 * VMBUS_PAGE_SIZE)  /* per direction, as Linux util */
 #define IC_PACKET_MAX  (4 * VMBUS_PAGE_SIZE)
@@ -21,7 +22,7 @@ struct ic_channel_state {
     struct ic_version msg;         /* negotiated service version */
     bool negotiated;
     unsigned long handled;         /* service messages answered */
-    unsigned long refused;         /* malformed packets */
+    struct refusals refused;       /* malformed packets: counted, logged, not acted on */
     uint8_t buf[IC_PACKET_MAX];
 };
 

@@ -11,7 +11,8 @@ static uint32_t heartbeat_handle(struct ic_channel_state *st, uint8_t *body, siz
 {
     struct ic_heartbeat_msg m;
     if (len < sizeof m.seq_num) {
-        st->refused++;
+        REFUSE(&st->refused, "hvutil", "heartbeat: body of %u bytes (need %u)",
+               (unsigned)len, (unsigned)sizeof m.seq_num);
         return IC_STATUS_FAIL;
     }
     memcpy(&m.seq_num, body, sizeof m.seq_num);

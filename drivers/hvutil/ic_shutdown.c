@@ -17,7 +17,8 @@ static uint32_t shutdown_handle(struct ic_channel_state *st, uint8_t *body, size
 {
     struct ic_shutdown_msg m;
     if (len < IC_SHUTDOWN_MIN_LEN) {
-        st->refused++;
+        REFUSE(&st->refused, "hvutil", "shutdown: body of %u bytes (need %u)",
+               (unsigned)len, IC_SHUTDOWN_MIN_LEN);
         return IC_STATUS_FAIL;
     }
     memcpy(&m, body, IC_SHUTDOWN_MIN_LEN);
@@ -25,7 +26,7 @@ static uint32_t shutdown_handle(struct ic_channel_state *st, uint8_t *body, size
      * exact values 0/1 (shutdown), 2/3 (reboot), 4/5 (hibernate), bit 0 being
      * "forced", and answers HV_E_FAIL to anything else. */
     if (m.flags > (IC_SHUTDOWN_FLAG_HIBERNATE | IC_SHUTDOWN_FLAG_FORCED)) {
-        log_warn("hvutil", "shutdown IC: unknown request flags 0x%x refused", m.flags);
+        REFUSE(&st->refused, "hvutil", "shutdown: unknown request flags 0x%x", m.flags);
         return IC_STATUS_FAIL;
     }
     if (m.flags & (IC_SHUTDOWN_FLAG_REBOOT | IC_SHUTDOWN_FLAG_HIBERNATE)) {

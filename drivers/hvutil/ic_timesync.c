@@ -43,8 +43,8 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
         return IC_STATUS_OK;  /* PROBE: nothing to set */
     if (parenttime < IC_TIMESYNC_UNIX_EPOCH_100NS ||
         parenttime - IC_TIMESYNC_UNIX_EPOCH_100NS > UINT64_MAX / 100) {
-        log_warn("hvutil", "timesync: host time %llu out of range",
-                 (unsigned long long)parenttime);
+        REFUSE(&st->refused, "hvutil", "timesync: host time %llu out of range",
+               (unsigned long long)parenttime);
         return IC_STATUS_FAIL;
     }
     uint64_t unix_ns = (parenttime - IC_TIMESYNC_UNIX_EPOCH_100NS) * 100;
@@ -53,7 +53,8 @@ static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size
     hvutil_hook_set_wall_clock(unix_ns, sync);
     return IC_STATUS_OK;
 bad:
-    st->refused++;
+    REFUSE(&st->refused, "hvutil", "timesync %u.%u: body of %u bytes too short",
+           st->msg.major, st->msg.minor, (unsigned)len);
     return IC_STATUS_FAIL;
 }
 

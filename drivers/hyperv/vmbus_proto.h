@@ -118,7 +118,14 @@ struct vmbus_msg_version_response {       /* H->G, 15 */
     uint16_t padding;
     uint32_t msg_conn_id;                 /* >= 5.0: connection id for later messages */
 } __attribute__((packed));
-/* QEMU sends only the first 10 bytes (through connection_state). */
+/* connection_state values (OpenVMM vmbus_core protocol.rs ConnectionState).
+ * From WIN8 on a non-zero state is a failure even with version_supported. */
+#define VMBUS_CONNECTION_STATE_OK              0u
+#define VMBUS_CONNECTION_STATE_LOW_RESOURCES   1u
+#define VMBUS_CONNECTION_STATE_FAILED_UNKNOWN  2u
+/* The fields the guest needs end with connection_state (10 bytes). Every
+ * real host sends 16: QEMU rounds each payload up to 8 bytes, OpenVMM sends
+ * the whole struct, and the Gen2 firmware refuses anything shorter. */
 #define VMBUS_VERSION_RESPONSE_MIN_LEN 10u
 
 struct vmbus_channel_offer_body {         /* Linux struct vmbus_channel_offer */

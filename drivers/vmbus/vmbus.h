@@ -82,11 +82,17 @@ bool vmbus_connected(void);
 uint32_t vmbus_version(void);
 /* "vmbus=<major.minor> offers=<n> hwm=<relid>" */
 void vmbus_summary(char *buf, size_t n);
-/* Bounded waits (ns); tests shorten them. */
+/* Bounded waits (ns); tests shorten them. UNLOAD has its own, longer one. */
 void vmbus_set_timeout_ns(uint64_t ns);
+void vmbus_set_unload_timeout_ns(uint64_t ns);
+/* Pages kept (never reused) because the host may still map them. */
+unsigned long vmbus_pages_kept(void);
 
 /* ---- SynIC entry points ---- */
-void vmbus_on_message(const void *payload, uint32_t msg_type_unused, size_t len);
+/* msg_type: the SynIC message type; only VMBUS_SYNIC_MESSAGE_TYPE is read. */
+void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len);
+/* Host messages refused (bad type, size) since the last connect. */
+unsigned long vmbus_refused_messages(void);
 void vmbus_on_events(volatile uint64_t *sief_sint2_words);
 
 /* ---- channel table (vmbus_chantable.c) ---- */
@@ -126,8 +132,10 @@ void vmbus_channel_signal(struct vmbus_channel *ch);
 /* MODIFYCHANNEL (4.1+): move host->guest interrupts to another VP. */
 int vmbus_channel_retarget(struct vmbus_channel *ch, uint32_t target_vp);
 
+/* On failure *pages_lent (may be NULL) says whether the host may still map
+ * buf (it got PFNs but no answer came): such pages must never be reused. */
 int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
-                       uint32_t *gpadl_out);
+                       uint32_t *gpadl_out, bool *pages_lent);
 int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t gpadl);
 
 /* ---- drivers (vmbus_driver.c) ---- */

@@ -7,16 +7,12 @@
 #include <string.h>
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
+#include "lib/refuse.h"
 
-static unsigned long bad_messages;
+static struct refusals bad_messages;
 
-void vmbus_chanmsg_reset(void) { bad_messages = 0; }
-
-static bool should_log_bad(void)
-{
-    bad_messages++;
-    return bad_messages <= 8 || (bad_messages & 1023) == 0;
-}
+void vmbus_chanmsg_reset(void) { bad_messages.count = 0; }
+unsigned long vmbus_refused_messages(void) { return (unsigned long)refusals_seen(&bad_messages); }
 
 /* Smallest payload we accept per host->guest type (0 = not host->guest). */
 static size_t min_len(uint32_t type)
@@ -50,8 +46,15 @@ static void on_version_response(const struct vmbus_msg_version_response *m)
         return;
     }
     vmbus_conn.version_conn_id = m->msg_conn_id;
-    atomic_store_explicit(&vmbus_conn.version_answer,
-                          m->version_supported ? 1 : 2, memory_order_release);
+    /* From WIN8 on, connection_state != 0 is a failure even with
+     * version_supported set (mu_msvm VmbusRootInitiateContact and OpenVMM
+     * send_version_response do this; Linux ignores the field). Every version
+     * we offer is WIN8 or newer. */
+    bool ok = m->version_supported && m->connection_state == VMBUS_CONNECTION_STATE_OK;
+    if (m->version_supported && !ok)
+        log_warn("vmbus", "VERSION_RESPONSE: version supported but connection state %u "
+                 "(failed); trying an older version", m->connection_state);
+    atomic_store_explicit(&vmbus_conn.version_answer, ok ? 1 : 2, memory_order_release);
 }
 
 static void on_offer(const struct vmbus_msg_offer_channel *m)
@@ -135,9 +138,8 @@ static void on_answer(struct vmbus_wait_slot *s, const char *what, bool match,
     complete_slot(s, status);
 }
 
-void vmbus_on_message(const void *payload, uint32_t msg_type_unused, size_t len)
+void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len)
 {
-    (void)msg_type_unused;
     union {
         uint8_t bytes[VMBUS_MAX_MESSAGE_SIZE];
         uint64_t align;
@@ -150,9 +152,15 @@ void vmbus_on_message(const void *payload, uint32_t msg_type_unused, size_t len)
         struct vmbus_msg_open_result open_result;
         struct vmbus_msg_modify_channel_response modify;
     } m;
+    /* Only SynIC messages of the VMBus type carry channel messages (TLFS
+     * message types; Linux vmbus_on_msg_dpc checks the same). */
+    if (msg_type != VMBUS_SYNIC_MESSAGE_TYPE) {
+        REFUSE(&bad_messages, "vmbus", "SynIC message type 0x%x is not VMBus's (%u)",
+               msg_type, VMBUS_SYNIC_MESSAGE_TYPE);
+        return;
+    }
     if (payload == NULL || len < sizeof m.hdr || len > sizeof m.bytes) {
-        if (should_log_bad())
-            log_err("vmbus", "channel message of %u bytes refused", (unsigned)len);
+        REFUSE(&bad_messages, "vmbus", "channel message of %u bytes", (unsigned)len);
         return;
     }
     memset(&m, 0, sizeof m);
@@ -160,9 +168,8 @@ void vmbus_on_message(const void *payload, uint32_t msg_type_unused, size_t len)
     uint32_t type = m.hdr.msgtype;
     size_t need = min_len(type);
     if (need == 0 || len < need) {
-        if (should_log_bad())
-            log_err("vmbus", "channel message type %u of %u bytes refused "
-                    "(need %u)", type, (unsigned)len, (unsigned)need);
+        REFUSE(&bad_messages, "vmbus", "channel message type %u of %u bytes (need %u)",
+               type, (unsigned)len, (unsigned)need);
         return;
     }
     tracef(TRACE_VMBUS, "vmbus", "message type %u, %u bytes", type, (unsigned)len);

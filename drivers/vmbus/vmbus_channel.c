@@ -42,6 +42,28 @@ static void free_rings(struct vmbus_channel *ch)
     ch->ring_pages = 0;
 }
 
+static unsigned long pages_kept;
+
+unsigned long vmbus_pages_kept(void) { return pages_kept; }
+
+void vmbus_keep_pages(void *mem, size_t pages, const char *why)
+{
+    if (mem == NULL)
+        return;
+    pages_kept += pages;
+    log_err("vmbus", "%u pages at %p kept, never reused: %s (%lu kept in all)",
+            (unsigned)pages, mem, why, pages_kept);
+}
+
+/* The host may still map the rings: forget them instead of freeing, so no
+ * later free (channel_free, disconnect) hands them back to the allocator. */
+static void keep_rings(struct vmbus_channel *ch, const char *why)
+{
+    vmbus_keep_pages(ch->ring_mem, ch->ring_pages, why);
+    ch->ring_mem = NULL;
+    ch->ring_pages = 0;
+}
+
 int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
                        size_t recv_ring_bytes, vmbus_channel_cb cb, void *ctx)
 {
@@ -66,9 +88,14 @@ int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
     vmbus_ring_init(&ch->outbound, mem, send_ring_bytes, ch->out_name);
     vmbus_ring_init(&ch->inbound, mem + send_ring_bytes, recv_ring_bytes, ch->in_name);
 
-    int rc = vmbus_gpadl_create(ch, mem, pages * VMBUS_PAGE_SIZE, &ch->ring_gpadl);
+    bool lent;
+    int rc = vmbus_gpadl_create(ch, mem, pages * VMBUS_PAGE_SIZE, &ch->ring_gpadl, &lent);
     if (rc) {
-        free_rings(ch);
+        /* A GPADL_CREATED that comes late must not find these pages reused. */
+        if (lent && !atomic_load(&ch->rescinded))
+            keep_rings(ch, "ring GPADL unanswered");
+        else
+            free_rings(ch);
         return rc;
     }
     /* The callback must be in place before the host can signal. */
@@ -94,10 +121,19 @@ int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
                 vmbus_conn.open_result.status);
         rc = atomic_load(&ch->rescinded) ? VMBUS_ENODEV : VMBUS_EPROTO;
     }
+    /* A rescind that came with (or right after) a successful result: the
+     * channel is gone, and the caller should learn it now, not at its first
+     * send (Linux vmbus_open checks channel->rescind the same way). */
+    if (rc == 0 && atomic_load_explicit(&ch->rescinded, memory_order_acquire)) {
+        log_warn("vmbus", "relid %u rescinded while opening", ch->relid);
+        rc = VMBUS_ENODEV;
+    }
     if (rc) {
         atomic_store_explicit(&ch->callback, NULL, memory_order_release);
         if (vmbus_gpadl_teardown(ch, ch->ring_gpadl) == 0 || atomic_load(&ch->rescinded))
             free_rings(ch);
+        else
+            keep_rings(ch, "ring GPADL teardown unanswered after a failed open");
         ch->ring_gpadl = 0;
         return rc;
     }
@@ -120,7 +156,7 @@ void vmbus_channel_close(struct vmbus_channel *ch)
     if (rc == 0 || atomic_load(&ch->rescinded))
         free_rings(ch);
     else
-        log_err("vmbus", "relid %u: ring pages kept after failed teardown", ch->relid);
+        keep_rings(ch, "ring GPADL teardown unanswered at close");
     ch->ring_gpadl = 0;
     ch->open = false;
     tracef(TRACE_VMBUS, "vmbus", "relid %u closed", ch->relid);

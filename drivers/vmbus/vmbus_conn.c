@@ -13,6 +13,9 @@
 struct vmbus_connection vmbus_conn;
 static const struct vmbus_services *svc;
 static uint64_t wait_timeout_ns = 5000000000ull;  /* Linux waits 5 s too */
+/* Hyper-V has been seen to take about 50 s to answer UNLOAD; Linux
+ * vmbus_wait_for_unload (drivers/hv/channel_mgmt.c) waits up to 100 s. */
+static uint64_t unload_timeout_ns = 100000000000ull;
 
 /* Newest first. Versions before WIN8 need the shared interrupt page for
  * channel signalling and are not offered (see docs/vmbus.md). */
@@ -25,25 +28,32 @@ static const uint32_t vmbus_versions[] = {
 void vmbus_set_services(const struct vmbus_services *s) { svc = s; }
 const struct vmbus_services *vmbus_services(void) { return svc; }
 void vmbus_set_timeout_ns(uint64_t ns) { wait_timeout_ns = ns; }
+void vmbus_set_unload_timeout_ns(uint64_t ns) { unload_timeout_ns = ns; }
 bool vmbus_connected(void) { return atomic_load(&vmbus_conn.state) == VMBUS_CONNECTED; }
 uint32_t vmbus_version(void) { return vmbus_conn.version; }
 
-int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
+static int wait_for(bool (*cond)(void *arg), void *arg, const char *step,
+                    uint64_t timeout_ns)
 {
     uint64_t start = svc->now_ns();
     for (;;) {
         if (cond(arg))
             return VMBUS_OK;
-        if (svc->now_ns() - start > wait_timeout_ns) {
+        if (svc->now_ns() - start > timeout_ns) {
             /* One last look: the answer may have come with the last pump. */
             if (cond(arg))
                 return VMBUS_OK;
             log_err("vmbus", "timed out after %llu ms waiting for %s",
-                    (unsigned long long)(wait_timeout_ns / 1000000), step);
+                    (unsigned long long)(timeout_ns / 1000000), step);
             return VMBUS_ETIMEDOUT;
         }
         svc->pump();
     }
+}
+
+int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
+{
+    return wait_for(cond, arg, step, wait_timeout_ns);
 }
 
 bool vmbus_slot_done(void *slot)
@@ -233,6 +243,7 @@ int vmbus_connect(void)
         atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
         return rc ? rc : VMBUS_EPROTO;
     }
+    vmbus_conn.contacted = true;
     log_info("vmbus", "connected: version %u.%u, message connection id %u",
              VMBUS_VERSION_MAJOR(vmbus_conn.version),
              VMBUS_VERSION_MINOR(vmbus_conn.version), vmbus_conn.msg_conn_id);
@@ -243,8 +254,10 @@ int vmbus_connect(void)
     if (rc == 0)
         rc = vmbus_wait(alloffers_seen, NULL, "ALLOFFERS_DELIVERED after REQUESTOFFERS");
     if (rc) {
-        free_all_channels();
+        /* Leave the offer phase first: an offer arriving while the table is
+         * emptied would otherwise be entered after the sweep and leaked. */
         atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
+        free_all_channels();
         return rc;
     }
     atomic_store(&vmbus_conn.state, VMBUS_CONNECTED);
@@ -275,14 +288,23 @@ void vmbus_disconnect(void)
         }
     }
     atomic_store(&vmbus_conn.state, VMBUS_UNLOADING);
+    bool unloaded = false;
     if (VMBUS_VERSION_HAS_UNLOAD(vmbus_conn.version)) {
         struct vmbus_msg_header m = { .msgtype = VMBUS_MSG_UNLOAD };
         atomic_store(&vmbus_conn.unload_done, false);
         if (vmbus_post(&m, sizeof m, "UNLOAD") == 0)
-            vmbus_wait(unload_answered, NULL, "UNLOAD_RESPONSE");
+            unloaded = wait_for(unload_answered, NULL, "UNLOAD_RESPONSE",
+                                unload_timeout_ns) == 0;
     }
+    /* Channel rings whose teardown went unanswered were already kept by
+     * close (vmbus_channel.c); what remains may be freed. */
     free_all_channels();
-    if (vmbus_conn.pages)
+    /* The host was given the interrupt and monitor pages at contact. Only an
+     * UNLOAD_RESPONSE says it let go of them; without one they stay lent. */
+    if (vmbus_conn.pages && vmbus_conn.contacted && !unloaded)
+        vmbus_keep_pages(vmbus_conn.pages, 3, "no UNLOAD_RESPONSE for the "
+                         "interrupt and monitor pages");
+    else if (vmbus_conn.pages)
         svc->free_pages(vmbus_conn.pages, 3);
     vmbus_conn.pages = NULL;
     connection_reset();

@@ -24,9 +24,13 @@ static uint64_t pfn_of(const uint8_t *buf, size_t page)
 }
 
 int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
-                       uint32_t *gpadl_out)
+                       uint32_t *gpadl_out, bool *pages_lent)
 {
     size_t pages = bytes / VMBUS_PAGE_SIZE;
+    bool lent_dummy;
+    if (pages_lent == NULL)
+        pages_lent = &lent_dummy;
+    *pages_lent = false;
     if (buf == NULL || bytes == 0 || bytes % VMBUS_PAGE_SIZE ||
         ((uintptr_t)buf % VMBUS_PAGE_SIZE) || pages > GPADL_MAX_PAGES)
         return VMBUS_EINVAL;
@@ -56,6 +60,11 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
     vmbus_slot_arm(&vmbus_conn.gpadl_created, ch->relid, handle);
     int rc = vmbus_post(msg, sizeof *h + sizeof *range + n * sizeof(uint64_t),
                         "GPADL_HEADER");
+    /* From here the host holds PFNs of these pages: unless it answers with a
+     * failure status (or rescinds, which drops the channel's GPADLs), they
+     * stay lent to it. */
+    if (rc == 0)
+        *pages_lent = true;
 
     /* Continuations. */
     for (size_t done = n; rc == 0 && done < pages; done += n) {
@@ -75,9 +84,14 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, void *buf, size_t bytes,
     if (rc == 0)
         rc = vmbus_wait(vmbus_slot_done, &vmbus_conn.gpadl_created, "GPADL_CREATED");
     vmbus_conn.gpadl_created.armed = false;
-    if (rc)
+    if (rc) {
+        if (*pages_lent)
+            log_err("vmbus", "relid %u: GPADL %u got no GPADL_CREATED; its %u pages stay "
+                    "lent to the host", ch->relid, handle, (unsigned)pages);
         return rc;
+    }
     if (vmbus_conn.gpadl_created.status != 0) {
+        *pages_lent = false;  /* refused, or dropped with the rescinded channel */
         log_err("vmbus", "relid %u: GPADL %u of %u pages refused, status 0x%x",
                 ch->relid, handle, (unsigned)pages, vmbus_conn.gpadl_created.status);
         return atomic_load(&ch->rescinded) ? VMBUS_ENODEV : VMBUS_EPROTO;

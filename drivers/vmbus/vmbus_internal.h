@@ -24,6 +24,7 @@ struct vmbus_connection {
     atomic_bool alloffers;
     atomic_bool unload_done;
     void *pages;                      /* interrupt page + 2 monitor pages */
+    bool contacted;                   /* the host accepted a version (has the pages) */
     unsigned offers_accepted;         /* ever accepted since connect */
     unsigned offers_refused;
     uint32_t next_gpadl;
@@ -58,6 +59,8 @@ void vmbus_chantable_remove(uint32_t relid);
 void vmbus_chantable_reset(void);                       /* also lowers hwm to 0 */
 
 /* vmbus_channel.c */
+/* Pages the host may still map: counted, logged, never freed. */
+void vmbus_keep_pages(void *mem, size_t pages, const char *why);
 void vmbus_channel_free(struct vmbus_channel *ch);
 void vmbus_channel_release(struct vmbus_channel *ch);   /* RELID_RELEASED + free */
 

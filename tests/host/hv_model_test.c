@@ -579,6 +579,24 @@ static void test_guest_rejects_bad_host_message(void)
     CHECK_EQ(slot->header.message_type, HVMSG_NONE);
 }
 
+/* Only type 1 (VMBus) reaches the VMBus handler: a hypervisor-range type
+ * such as 0x80000000 on SINT2 is refused, not turned into a channel. */
+static void test_guest_routes_by_message_type(void)
+{
+    CHECK_EQ(boot("model", 1), 0);
+    unsigned long refused = hv_synic_refused_messages();
+    uint32_t x = 42;
+    CHECK_EQ(hvsim_post_to_guest(0, 2, 0x80000000u, &x, sizeof x), 0);
+    run_interrupts();
+    CHECK_EQ(nseen, 0);
+    CHECK_EQ(hv_synic_refused_messages(), refused + 1);
+    CHECK_EQ(hvsim_post_to_guest(0, 2, HVMSG_VMBUS, &x, sizeof x), 0);
+    run_interrupts();
+    CHECK_EQ(nseen, 1);
+    CHECK_EQ(hv_synic_refused_messages(), refused + 1);
+    free_pages();
+}
+
 static void test_trace_narration(void)
 {
     trace_mask = TRACE_HV;
@@ -661,6 +679,7 @@ int main(void)
     RUN_TEST(test_invalid_hypercalls);
     RUN_TEST(test_access_denied);
     RUN_TEST(test_guest_rejects_bad_host_message);
+    RUN_TEST(test_guest_routes_by_message_type);
     RUN_TEST(test_trace_narration);
     RUN_TEST(test_lock_discipline);
     free_pages();

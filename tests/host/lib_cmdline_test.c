@@ -60,6 +60,15 @@ static void test_numbers(void)
     CHECK(!cmdline_parse_u64("0x", &v));
     CHECK(!cmdline_parse_u64("12q", &v));
     CHECK(!cmdline_parse_u64("", &v));
+    /* A suffix needs a number in front of it. */
+    CHECK(!cmdline_parse_u64("k", &v) && v == 7);
+    CHECK(!cmdline_parse_u64("G", &v));
+    CHECK(!cmdline_parse_u64("0xk", &v));
+    /* A field inside a longer string. */
+    CHECK(cmdline_parse_u64_span("12,3", 2, &v) && v == 12);
+    CHECK(cmdline_parse_u64_span("0x10/", 4, &v) && v == 16);
+    CHECK(cmdline_parse_u64_span("4k", 2, &v) && v == 4096);
+    CHECK(!cmdline_parse_u64_span("12", 0, &v));
     CHECK(!cmdline_parse_u64("99999999999999999999G", &v));
     CHECK(!cmdline_parse_u64("17179869184G", &v)); /* overflows on the shift */
     bool b = false;

@@ -58,7 +58,7 @@ static void gpadl_header_and_bodies(void)
     const size_t pages = 100;   /* 26 in the header + 28 + 28 + 18 */
     uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle = 0;
-    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle, NULL), VMBUS_OK);
     CHECK(handle != 0);
     CHECK_EQ(fh.gpadl_headers, 1);
     CHECK_EQ(fh.gpadl_bodies, 3);
@@ -70,12 +70,12 @@ static void gpadl_header_and_bodies(void)
     CHECK_EQ(vmbus_gpadl_teardown(ch, handle), VMBUS_OK);
     CHECK(fh.gpadls[0].pfns == NULL);
     /* Exactly one page: header only. */
-    CHECK_EQ(vmbus_gpadl_create(ch, buf, VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, VMBUS_PAGE_SIZE, &handle, NULL), VMBUS_OK);
     CHECK_EQ(fh.gpadl_headers, 2);
     CHECK_EQ(fh.gpadl_bodies, 3);
     /* Not page aligned or not whole pages: refused before any message. */
-    CHECK_EQ(vmbus_gpadl_create(ch, buf + 8, VMBUS_PAGE_SIZE, &handle), VMBUS_EINVAL);
-    CHECK_EQ(vmbus_gpadl_create(ch, buf, 100, &handle), VMBUS_EINVAL);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf + 8, VMBUS_PAGE_SIZE, &handle, NULL), VMBUS_EINVAL);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, 100, &handle, NULL), VMBUS_EINVAL);
     fh_services.free_pages(buf, pages);
     vmbus_disconnect();
 }
@@ -90,7 +90,7 @@ static void gpadl_large_through_qemu_queue(void)
     const size_t pages = 1000;
     uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle;
-    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle), VMBUS_OK);
+    CHECK_EQ(vmbus_gpadl_create(ch, buf, pages * VMBUS_PAGE_SIZE, &handle, NULL), VMBUS_OK);
     CHECK_EQ(fh.gpadl_bodies, (pages - 26 + 27) / 28);
     CHECK(fh.insufficient_buffers > 0);
     CHECK(fh.max_queue_seen <= 16);
@@ -166,6 +166,51 @@ static void open_refused_cleans_up(void)
     CHECK_EQ(vmbus_channel_open(ch, VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),
              VMBUS_EINVAL);
     vmbus_disconnect();
+}
+
+/* GPADL_CREATED comes after the wait gave up: the host holds the PFNs, so
+ * the ring pages are kept, never reused; the late answer is ignored. */
+static void late_gpadl_created_keeps_rings(void)
+{
+    start(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    unsigned long live = fh_pages_live(), kept = vmbus_pages_kept();
+    fh.hold_type = VMBUS_MSG_GPADL_CREATED;
+    fh.hold_until_ns = UINT64_MAX;
+    CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),
+             VMBUS_ETIMEDOUT);
+    CHECK(!ch->open);
+    CHECK(strstr(host_log_last, "ring GPADL unanswered") != NULL);
+    CHECK_EQ(fh_pages_live(), live + 4);
+    CHECK_EQ(vmbus_pages_kept(), kept + 4);
+    unsigned warns = host_log_lines[LOG_WARN];
+    fh_release_held();
+    fh_pump();
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);   /* "unexpected GPADL_CREATED" */
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 4);
+}
+
+/* A rescind right behind a successful OPENCHANNEL_RESULT: the open must
+ * report the channel gone, not success. */
+static void rescind_while_opening_fails_open(void)
+{
+    start(FH_QEMU);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    unsigned long live = fh_pages_live();
+    fh.rescind_on_open = true;
+    CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),
+             VMBUS_ENODEV);
+    CHECK(!ch->open);
+    CHECK(atomic_load(&ch->callback) == NULL);
+    CHECK_EQ(fh_pages_live(), live);
+    vmbus_poll();
+    vmbus_disconnect();
+    CHECK_EQ(fh_pages_live(), 0);
 }
 
 static void rescind_calls_remove(void)
@@ -355,11 +400,24 @@ static void ic_negotiate_and_heartbeat(void)
     n = negotiate_msg(req, bad, 1, sv, 1);
     ic_roundtrip(1, req, n, 9, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_FAIL);
-    /* Truncated IC packet: refused, no reply. */
+    /* Truncated IC packet: refused with a log line, no reply. */
     struct vmbus_ring_pkt pkt;
+    unsigned warns = host_log_lines[LOG_WARN];
     CHECK_EQ(fh_send_to_guest(1, VMBUS_PKT_DATA_INBAND, 10, req, 12), 0);
     fh_pump();
     CHECK_EQ(fh_recv_from_guest(1, rep, sizeof rep, &pkt), 0);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);
+    /* Not in-band data: refused, logged. */
+    CHECK_EQ(fh_send_to_guest(1, VMBUS_PKT_COMP, 11, req, IC_HEADER_SIZE), 0);
+    fh_pump();
+    CHECK_EQ(fh_recv_from_guest(1, rep, sizeof rep, &pkt), 0);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
+    /* A heartbeat body too short for the sequence number: E_FAIL, logged. */
+    n = ic_build(req, IC_MSGTYPE_HEARTBEAT, (struct ic_version){ 3, 0 }, &hb, 4);
+    ic_roundtrip(1, req, n, 12, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 3);
+    CHECK(strstr(host_log_last, "heartbeat: body of 4 bytes") != NULL);
     hvutil_unregister_all();
     vmbus_disconnect();
     CHECK_EQ(fh_pages_live(), 0);
@@ -386,6 +444,24 @@ static void ic_shutdown_calls_hook(void)
     ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 16), 3, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_OK);
     CHECK_EQ(shutdowns, 1);
+    /* The full 2,060-byte body a real host sends (OpenVMM ShutdownMessage),
+     * answered in place at its full length. */
+    uint8_t *big = calloc(1, IC_HEADER_SIZE + sizeof *sd), *big_rep = calloc(1, 4096);
+    sd->flags = 0;
+    memset(sd->display_message, 'x', sizeof sd->display_message);
+    size_t n = ic_build(big, IC_MSGTYPE_SHUTDOWN, sv[0], sd, sizeof *sd);
+    CHECK_EQ(n, IC_HEADER_SIZE + 2060);
+    ic_roundtrip(2, big, n, 5, big_rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_OK);
+    CHECK_EQ(shutdowns, 2);
+    /* Shorter than the three u32s (the ring pads to 8 bytes, so 4): E_FAIL, logged. */
+    unsigned warns = host_log_lines[LOG_WARN];
+    ic_roundtrip(2, req, ic_build(req, IC_MSGTYPE_SHUTDOWN, sv[0], sd, 4), 6, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 1);
+    CHECK_EQ(shutdowns, 2);
+    free(big);
+    free(big_rep);
     free(sd);
     hvutil_unregister_all();
     vmbus_disconnect();
@@ -433,11 +509,16 @@ static void ic_timesync_sets_clock(void)
     ref_valid = false;
     t.vmreferencetime = 0;
     t.flags = IC_TIMESYNC_FLAG_SYNC;
-    /* Before 1970: refused, clock untouched. */
+    /* Before 1970: refused, logged, clock untouched. */
+    unsigned warns = host_log_lines[LOG_WARN];
     t.parenttime = 5;
     ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, sizeof t), 3, rep, &rh);
     CHECK_EQ(rh.status, IC_STATUS_FAIL);
     CHECK_EQ(wall_ns, 1704067202000000000ull);
+    /* A 4.0 body cut short: refused, logged. */
+    ic_roundtrip(3, req, ic_build(req, IC_MSGTYPE_TIMESYNC, sv[0], &t, 8), 8, rep, &rh);
+    CHECK_EQ(rh.status, IC_STATUS_FAIL);
+    CHECK_EQ(host_log_lines[LOG_WARN], warns + 2);
     hvutil_unregister_all();
     vmbus_disconnect();
 }
@@ -448,6 +529,8 @@ int main(void)
     RUN_TEST(gpadl_large_through_qemu_queue);
     RUN_TEST(open_send_receive_close);
     RUN_TEST(open_refused_cleans_up);
+    RUN_TEST(late_gpadl_created_keeps_rings);
+    RUN_TEST(rescind_while_opening_fails_open);
     RUN_TEST(rescind_calls_remove);
     RUN_TEST(modifychannel_by_version);
     RUN_TEST(signal_sets_int_page_bit_unless_dedicated);

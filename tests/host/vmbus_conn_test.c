@@ -211,6 +211,91 @@ static void rescind_then_reuse_relid(void)
     CHECK_EQ(fh_pages_live(), 0);
 }
 
+/* VERSION_RESPONSE with version_supported = 1 but a failure connection_state
+ * (OpenVMM, mu_msvm): not connected at that version; the next older one. */
+static void failed_connection_state_tries_older(void)
+{
+    fh_init(FH_HYPERV);
+    fh.bad_state_from_major = 5;
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    CHECK_EQ(vmbus_version(), VMBUS_VERSION_WIN10_4_1);
+    CHECK_EQ(fh.n_contacts, 5);   /* 5.3 5.2 5.1 5.0 refused, then 4.1 */
+    CHECK_EQ(vmbus_conn.msg_conn_id, VMBUS_MESSAGE_CONNECTION_ID);
+    vmbus_disconnect();
+}
+
+/* Hosts have taken ~50 s to answer UNLOAD: longer than the ordinary wait,
+ * shorter than UNLOAD's. The pages are freed once it answers. */
+static void slow_unload_is_waited_for(void)
+{
+    fh_init(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    fh.hold_type = VMBUS_MSG_UNLOAD_RESPONSE;
+    fh.hold_until_ns = fh_now() + 50000000000ull;
+    unsigned long kept = vmbus_pages_kept();
+    vmbus_disconnect();
+    CHECK(fh_now() >= fh.hold_until_ns);
+    CHECK_EQ(fh.unloads, 1);
+    CHECK_EQ(vmbus_pages_kept(), kept);
+    CHECK_EQ(fh_pages_live(), 0);
+}
+
+/* No UNLOAD_RESPONSE at all: the host may still write the monitor pages and
+ * hold the rings whose teardown it never answered; none is reused. */
+static void unanswered_unload_keeps_pages(void)
+{
+    fh_init(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, NULL, NULL), 0);
+    fh.hold_type = VMBUS_MSG_GPADL_TORNDOWN;   /* and, below, UNLOAD_RESPONSE */
+    fh.hold_until_ns = UINT64_MAX;
+    vmbus_channel_close(ch);
+    CHECK_EQ(fh_pages_live(), 3 + 4);          /* connection pages + the rings */
+    fh.hold_type = VMBUS_MSG_UNLOAD_RESPONSE;
+    fh.held = 0;
+    unsigned long kept = vmbus_pages_kept();
+    vmbus_disconnect();
+    CHECK_EQ(vmbus_pages_kept(), kept + 3);
+    CHECK_EQ(fh_pages_live(), 3 + 4);
+}
+
+/* An offer that lands while a failed connect empties the channel table
+ * (an interrupt between the sweep and the end) must not be leaked. */
+static void offer_during_failed_connect_not_leaked(void)
+{
+    fh_init(FH_HYPERV);
+    fh_add_dense(2);
+    fh.silent_offers = true;
+    fh.offer_on_free = true;
+    CHECK_EQ(vmbus_connect(), VMBUS_ETIMEDOUT);
+    CHECK(!fh.offer_on_free);                  /* the re-offer was made */
+    CHECK_EQ(vmbus_channel_count(), 0);
+    CHECK_EQ(fh.objects_live, 0);
+}
+
+/* The SynIC layer passes the message type on: a non-VMBus type is refused. */
+static void non_vmbus_message_type_refused(void)
+{
+    fh_init(FH_HYPERV);
+    fh_add_dense(1);
+    CHECK_EQ(vmbus_connect(), VMBUS_OK);
+    struct vmbus_msg_offer_channel o;
+    memset(&o, 0, sizeof o);
+    o.hdr.msgtype = VMBUS_MSG_OFFERCHANNEL;
+    o.child_relid = 9;
+    unsigned long refused = vmbus_refused_messages();
+    vmbus_on_message(&o, 0x80000000u, sizeof o);
+    CHECK(vmbus_relid_to_channel(9) == NULL);
+    CHECK_EQ(vmbus_refused_messages(), refused + 1);
+    vmbus_on_message(&o, VMBUS_SYNIC_MESSAGE_TYPE, sizeof o);
+    CHECK(vmbus_relid_to_channel(9) != NULL);
+    vmbus_disconnect();
+}
+
 static void reconnect_after_disconnect(void)
 {
     fh_init(FH_QEMU);
@@ -239,5 +324,10 @@ int main(void)
     RUN_TEST(alloffers_timeout_names_step);
     RUN_TEST(rescind_then_reuse_relid);
     RUN_TEST(reconnect_after_disconnect);
+    RUN_TEST(failed_connection_state_tries_older);
+    RUN_TEST(slow_unload_is_waited_for);
+    RUN_TEST(unanswered_unload_keeps_pages);
+    RUN_TEST(offer_during_failed_connect_not_leaked);
+    RUN_TEST(non_vmbus_message_type_refused);
     CHECK_MAIN_END();
 }

@@ -64,6 +64,17 @@ struct fakehost {
     unsigned n_gpadls;
     uint64_t sief[VMBUS_EVENT_FLAGS_COUNT / 64];
     bool deliver_events;           /* pump calls vmbus_on_events */
+    /* Answers of one message type held back (late or never): released by
+     * the pump once the fake clock reaches hold_until_ns (UINT64_MAX: only
+     * by fh_release_held). */
+    uint32_t hold_type;
+    uint64_t hold_until_ns;
+    unsigned held;
+    uint8_t bad_state_from_major;  /* VERSION_RESPONSE: supported but connection
+                                      state failed for versions >= this major */
+    bool rescind_on_open;          /* rescind right after a successful open */
+    bool offer_on_free;            /* re-offer a channel while the guest frees it */
+    unsigned long objects_live;    /* zalloc'd by the guest, not yet freed */
 };
 
 extern struct fakehost fh;
@@ -88,5 +99,7 @@ int fh_recv_from_guest(uint32_t relid, void *buf, size_t buflen,
 void *fh_gpa_to_ptr(uint64_t gpa);
 uint64_t fh_now(void);
 unsigned long fh_pages_live(void);
+/* Deliver the held answers now. */
+void fh_release_held(void);
 
 #endif

@@ -59,8 +59,45 @@ static void test_bad(void)
     CHECK(strstr(err, "bad_ring=2048"));
 }
 
+/* One parser for numbers: the model's options take the kernel's syntax. */
+static void test_numbers_like_the_kernel(void)
+{
+    struct vmbus_host_config c;
+    char err[256];
+    vmbus_host_default_config(&c);
+    CHECK_EQ(vmbus_host_parse_options(&c, NULL, "0x10", "random:0x2a", "drop_irq=1/1k,seed=0xff",
+                                      err, sizeof err), 0);
+    CHECK_EQ(c.extra_channels, 16);
+    CHECK_EQ(c.relid_seed, 42);
+    CHECK_EQ(c.faults.drop_irq, 1024);
+    CHECK_EQ(c.faults.seed, 255);
+    CHECK_EQ(vmbus_host_parse_options(&c, NULL, "k", NULL, NULL, err, sizeof err), -1);
+}
+
+/* One bad value drops only itself, and every error is named. */
+static void test_bad_value_keeps_the_rest(void)
+{
+    struct vmbus_host_config c;
+    char err[512];
+    vmbus_host_default_config(&c);
+    CHECK_EQ(vmbus_host_parse_options(&c, "vmware", "12", "bogus",
+                                      "mute,explode,rescind_at=0,bad_ring=0,dup_irq=4",
+                                      err, sizeof err), -1);
+    CHECK_EQ(c.personality, VMBUS_HOST_HYPERV);   /* the default */
+    CHECK_EQ(c.extra_channels, 12);
+    CHECK_EQ(c.relids, VMBUS_HOST_RELIDS_DENSE);
+    CHECK(c.faults.mute);
+    CHECK_EQ(c.faults.dup_irq, 4);
+    CHECK_EQ(c.faults.rescind_at, 0);
+    CHECK(!c.faults.bad_ring);
+    CHECK(strstr(err, "vmware") && strstr(err, "bogus") && strstr(err, "explode") &&
+          strstr(err, "rescind_at=0") && strstr(err, "bad_ring=0"));
+}
+
 int main(void)
 {
+    RUN_TEST(test_numbers_like_the_kernel);
+    RUN_TEST(test_bad_value_keeps_the_rest);
     RUN_TEST(test_good);
     RUN_TEST(test_bad);
     CHECK_MAIN_END();
