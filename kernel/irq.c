@@ -66,6 +66,21 @@ uint64_t irq_unhandled(void)
     return atomic_load(&unhandled);
 }
 
+void irq_dispatch_posted(unsigned vector, const struct trap_frame *f)
+{
+    struct irq_slot *s = &slots[vector & 0xff];
+    irq_handler_t fn = __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE);
+    atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    if (!fn) {
+        if (atomic_fetch_add(&unhandled, 1) < 8)
+            log_warn("irq", "posted vector 0x%x has no handler", vector);
+        return;
+    }
+    struct trap_frame copy = *f;
+    copy.vector = vector & 0xff;
+    fn(s->ctx, &copy);
+}
+
 void irq_dispatch(struct trap_frame *f)
 {
     struct irq_slot *s = &slots[f->vector & 0xff];

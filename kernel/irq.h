@@ -8,6 +8,8 @@
  * the top priority class (0xF0-0xFF) is reserved for these and for the host
  * model's trap (HVSIM_TRAP_VECTOR, drivers/hvsim/hvsim_abi.h). */
 #define VEC_TIMER 0xf0
+#define VEC_CALL 0xf1         /* cross-CPU function call (kernel/ipi.c) */
+#define VEC_PI_NOTIFY 0xf2    /* posted-interrupt notification (arch/x86_64/posted_intr.c) */
 #define VEC_SPURIOUS 0xff
 #define IRQ_DYNAMIC_FIRST 0x30
 #define IRQ_DYNAMIC_LAST 0xef
@@ -26,6 +28,11 @@ void irq_register(unsigned vector, irq_handler_t fn, void *ctx, unsigned flags);
 void irq_unregister(unsigned vector);
 uint64_t irq_count(unsigned vector);
 void irq_dispatch(struct trap_frame *f);
+/* A vector harvested from a posted-interrupt descriptor: its handler runs
+ * (with a copy of the notification's frame naming this vector) and its
+ * count goes up, but no EOI: the LAPIC never saw this vector (the
+ * notification vector's own EOI follows its handler). */
+void irq_dispatch_posted(unsigned vector, const struct trap_frame *f);
 /* Interrupts on this CPU that found no handler. */
 uint64_t irq_unhandled(void);
 

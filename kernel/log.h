@@ -14,8 +14,8 @@ void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
 #define log_info(sub, ...)  log_printf(LOG_INFO, sub, __VA_ARGS__)
 #define log_debug(sub, ...) log_printf(LOG_DEBUG, sub, __VA_ARGS__)
 
-/* Trace categories switched on by the command line (trace=hv,vmbus). */
-enum trace_cat { TRACE_HV = 1u << 0, TRACE_VMBUS = 1u << 1 };
+/* Trace categories switched on by the command line (trace=hv,vmbus,pi). */
+enum trace_cat { TRACE_HV = 1u << 0, TRACE_VMBUS = 1u << 1, TRACE_PI = 1u << 2 };
 extern unsigned trace_mask;
 #define trace_on(cat) ((trace_mask & (cat)) != 0)
 #define tracef(cat, sub, ...) \

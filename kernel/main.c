@@ -12,6 +12,7 @@
 #include "kernel/percpu.h"
 #include "kernel/acpi.h"
 #include "kernel/smp.h"
+#include "kernel/ipi.h"
 #include "kernel/clock.h"
 #include "kernel/timer.h"
 #include "kernel/ktest.h"
@@ -23,6 +24,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/posted_intr.h"
 
 void stack_switch_call(uint64_t stack_top, void (*fn)(void *), void *arg) __attribute__((noreturn));
 
@@ -40,6 +42,8 @@ static void apply_log_options(void)
     panic_exit = pm && strcmp(pm, "exit") == 0;
     if (option_list_has("trace", "vmbus"))
         trace_mask |= TRACE_VMBUS;
+    if (option_list_has("trace", "pi"))
+        trace_mask |= TRACE_PI;
 }
 
 static __attribute__((noinline)) void raise_test_exception(const char *kind)
@@ -85,6 +89,9 @@ static void kernel_main_on_own_stack(void *arg)
     log_info("clock", "reference %s at %llu Hz; TSC %llu kHz; LAPIC timer %llu kHz (div 16); tick %u Hz %s",
              refclock_name(), (unsigned long long)refclock_hz(), (unsigned long long)(tsc_hz() / 1000),
              (unsigned long long)(lapic_timer_hz() / 1000), timer_hz(), timer_mode_name());
+    ipi_init();
+    pi_init();
+    pi_init_cpu();
     smp_boot_aps();
 
     drivers_late_init();

@@ -17,7 +17,7 @@ static const struct option_def defs[] = {
     { "test", OPT_STRING, NULL, 0, 0, "run in-kernel tests matching a glob (all = *)" },
     { "exit", OPT_BOOL, NULL, 0, 0, "power off right after the boot summary line" },
     { "loglevel", OPT_ENUM, "err|warn|info|debug", 0, 0, "console verbosity" },
-    { "trace", OPT_LIST, "hv|vmbus", 0, 0, "narrate protocol steps" },
+    { "trace", OPT_LIST, "hv|vmbus|pi", 0, 0, "narrate protocol steps" },
     { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },

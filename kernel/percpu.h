@@ -25,7 +25,18 @@ struct cpu {
     uint64_t ticks;           /* this CPU's own timer ticks */
     uint64_t next_deadline;   /* TSC-deadline mode: this CPU's next tick */
     uint32_t seen_apic_id;
-    bool halted;              /* stopped by the halt NMI */    /* what the CPU read from its own LAPIC at bring-up */
+    bool halted;              /* stopped by the halt NMI */
+    /* Cross-CPU call mailbox (kernel/ipi.c): one call at a time per target. */
+    int call_lock;
+    void (*call_fn)(void *);
+    void *call_arg;
+    uint64_t call_seq, call_done;
+    uint64_t calls_run;
+    bool call_running;        /* inside a call from the mailbox */
+    /* Work an idle AP runs in thread context (interrupts on). */
+    int work_busy;
+    void (*work_fn)(void *);
+    void *work_arg;    /* what the CPU read from its own LAPIC at bring-up */
 };
 
 #define GDT_KCODE 0x08

@@ -12,9 +12,11 @@
 #include "kernel/percpu.h"
 #include "kernel/pmm.h"
 #include "kernel/timer.h"
+#include "kernel/ipi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/posted_intr.h"
 #include "arch/x86_64/trap.h"
 
 /* Mirrors the parameter block at the end of ap_trampoline.asm. */
@@ -46,11 +48,10 @@ static void __attribute__((noreturn)) ap_entry(struct cpu *c)
     __asm__ volatile("fninit");
     apic_init_ap();
     c->seen_apic_id = apic_id();
+    pi_init_cpu();
     timer_start_ap();
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-    irq_enable();
-    for (;;)
-        cpu_halt();
+    smp_idle_loop();
 }
 
 static bool wait_until(volatile bool *flag, uint64_t timeout_ns)

@@ -5,6 +5,7 @@
 #include "kernel/irq.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
+#include "kernel/ipi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 
@@ -112,12 +113,17 @@ int timer_add_tick_callback(void (*fn)(void))
     return -1;
 }
 
+static void reprogram_local(void *arg)
+{
+    (void)arg;
+    if (!deadline_mode)
+        apic_write(APIC_TIMER_INIT, (uint32_t)(lapic_timer_hz() / hz));
+}
+
+/* The period is shared; each CPU's periodic-mode count is its own. */
 void timer_reprogram(void)
 {
-    uint64_t f = irq_save();
     if (deadline_mode)
-        tsc_period = tsc_hz() / hz;
-    else
-        apic_write(APIC_TIMER_INIT, (uint32_t)(lapic_timer_hz() / hz));
-    irq_restore(f);
+        __atomic_store_n(&tsc_period, tsc_hz() / hz, __ATOMIC_RELAXED);
+    smp_call_all(reprogram_local, NULL, true);
 }

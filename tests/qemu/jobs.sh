@@ -67,6 +67,19 @@ scenario_smp_max() {
         has "$n" "^sinter: boot ok cpus=2/4 " && rc_is "$n" 0'
 }
 
+# trace=pi on an xAPIC machine: each CPU's descriptor (NDST holds the xAPIC
+# id in bits 15:8) and each notification, narrated.
+scenario_pi_trace() {
+    local n=$1
+    boot "$n" 120 CMDLINE="test=pi.layout_and_target trace=pi" SMP=2 CPU=qemu64
+    check "$n" "trace=pi shows both descriptors and notifications on both CPUs" eval '
+        has "$n" "^pi: CPU0 descriptor at 0x[0-9a-f]*[048c]0: NV 0xf2, NDST 0x0[^0-9a-f]" &&
+        has "$n" "^pi: CPU1 descriptor at 0x[0-9a-f]*[048c]0: NV 0xf2, NDST 0x100[^0-9a-f]" &&
+        has "$n" "^pi: CPU0 notification: 1 vector\(s\) dispatched" &&
+        has "$n" "^pi: CPU1 notification: 1 vector\(s\) dispatched" &&
+        has "$n" "^ok 1 - pi.layout_and_target" && rc_is "$n" 0'
+}
+
 # Bad command-line words: one warning each, boot continues.
 scenario_cmdline_warnings() {
     local n=$1
@@ -276,7 +289,7 @@ scenario_vmbus_trace() {
 
 QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
-           scenario_smp_skip_sipi scenario_smp_max
+           scenario_smp_skip_sipi scenario_smp_max scenario_pi_trace
            scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image
            scenario_vmbus_echo_1m_faults scenario_vmbus_rescind_traffic
            scenario_vmbus_qemu_host scenario_vmbus_2047_dense scenario_vmbus_2047_random
