@@ -12,7 +12,7 @@ EFI_LIB := /usr/lib
 FONT_SRC := /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
 # Kernel directories; each contributes its *.c and *.asm.
-KERNEL_DIRS := boot arch/x86_64 kernel kernel/tests lib drivers drivers/console drivers/hyperv drivers/hv \
+KERNEL_DIRS := boot arch/x86_64 kernel kernel/shell kernel/tests lib lib/shell drivers drivers/console drivers/hyperv drivers/hv \
                drivers/hvsim drivers/vmbus drivers/hvutil
 
 KERNEL_C := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))

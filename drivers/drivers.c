@@ -19,6 +19,8 @@
 #include "drivers/vmbus_kernel.h"
 #include "kernel/log.h"
 #include "kernel/shutdown.h"
+#include "kernel/shell/shell_kernel.h"
+#include "drivers/shell_cmds.h"
 
 static int hv_up(void)
 {
@@ -34,9 +36,21 @@ static int hv_up(void)
     return hv_kernel_start_boot_cpu();
 }
 
+/* The console's shutdown: leave VMBus first, as the host's shutdown IC does. */
+static void leave_vmbus(void)
+{
+    if (vmbus_kernel_up())
+        vmbus_disconnect();
+}
+
 void drivers_late_init(void)
 {
-    if (hv_up() != 0)
+    /* Registered whatever comes up: the commands say what is missing. */
+    shell_guest_register();
+    shell_set_shutdown_hook(leave_vmbus);
+    int hv_rc = hv_up();
+    shell_model_register(hv_rc == 0 && hv_backend() == HV_BACKEND_MODEL);
+    if (hv_rc != 0)
         return;
     if (hv_backend() == HV_BACKEND_MODEL && hvsim_kernel_start_vmbus_host() != 0)
         return;

@@ -5,6 +5,8 @@
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
+#include "kernel/clock.h"
+#include "kernel/percpu.h"
 #include "drivers/console/uart16550.h"
 #include "drivers/console/fbcon.h"
 
@@ -66,6 +68,24 @@ void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
     char line[512];
     static const char *const tag[] = { "error: ", "warning: ", "", "" };
     int n = snprintf(line, sizeof line, "%s: %s", subsys, tag[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = sizeof line - 2;
+    line[n++] = '\n';
+    console_write(line, (size_t)n);
+}
+
+void trace_event(const char *event, const char *fmt, ...)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line, "trace: %llu cpu%u %s ", (unsigned long long)clock_ns(),
+                     this_cpu()->index, event);
     va_list ap;
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < sizeof line)

@@ -61,6 +61,11 @@ uint64_t irq_count(unsigned vector)
     return atomic_load(&slots[vector & 0xff].count);
 }
 
+irq_handler_t irq_handler(unsigned vector)
+{
+    return __atomic_load_n(&slots[vector & 0xff].fn, __ATOMIC_ACQUIRE);
+}
+
 uint64_t irq_unhandled(void)
 {
     return atomic_load(&unhandled);
@@ -87,6 +92,9 @@ void irq_dispatch(struct trap_frame *f)
     irq_handler_t fn = __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE);
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
     unsigned flags = s->flags;
+    bool traced = trace_on(TRACE_IRQ) && f->vector != VEC_TIMER;
+    if (traced)
+        trace_event("irq", "vec=0x%02llx", (unsigned long long)f->vector);
     if (fn) {
         fn(s->ctx, f);
     } else if (f->vector != VEC_SPURIOUS) {
@@ -94,6 +102,11 @@ void irq_dispatch(struct trap_frame *f)
             log_warn("irq", "vector 0x%llx has no handler", (unsigned long long)f->vector);
     }
     /* The spurious vector never sets an ISR bit, so it is never EOI'd. */
-    if (f->vector != VEC_SPURIOUS && !(flags & IRQ_NO_EOI))
+    if (f->vector != VEC_SPURIOUS && !(flags & IRQ_NO_EOI)) {
         apic_eoi();
+        if (traced)
+            trace_event("eoi", "vec=0x%02llx", (unsigned long long)f->vector);
+    } else if (traced) {
+        trace_event("iret", "vec=0x%02llx", (unsigned long long)f->vector);
+    }
 }

@@ -27,6 +27,8 @@ void irq_free_vector(unsigned vector);
 void irq_register(unsigned vector, irq_handler_t fn, void *ctx, unsigned flags);
 void irq_unregister(unsigned vector);
 uint64_t irq_count(unsigned vector);
+/* The handler registered for vector, or NULL (the console shows it). */
+irq_handler_t irq_handler(unsigned vector);
 void irq_dispatch(struct trap_frame *f);
 /* A vector harvested from a posted-interrupt descriptor: its handler runs
  * (with a copy of the notification's frame naming this vector) and its

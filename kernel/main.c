@@ -20,6 +20,7 @@
 #include "kernel/shutdown.h"
 #include "kernel/summary.h"
 #include "kernel/panic.h"
+#include "kernel/shell/shell_kernel.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/apic.h"
@@ -44,6 +45,8 @@ static void apply_log_options(void)
         trace_mask |= TRACE_VMBUS;
     if (option_list_has("trace", "pi"))
         trace_mask |= TRACE_PI;
+    if (option_list_has("trace", "irq"))
+        trace_mask |= TRACE_IRQ;
 }
 
 static __attribute__((noinline)) void raise_test_exception(const char *kind)
@@ -113,8 +116,13 @@ static void kernel_main_on_own_stack(void *arg)
     if (pt)
         raise_test_exception(pt);
     log_info("sinter", "idle (timer running)");
+    bool shell = option_bool("shell", true);
+    if (shell)
+        shell_kernel_start();
     for (;;) {
         drivers_idle();
+        if (shell)
+            shell_kernel_poll();
         cpu_halt();
     }
 }

@@ -16,8 +16,9 @@ struct option_def {
 static const struct option_def defs[] = {
     { "test", OPT_STRING, NULL, 0, 0, "run in-kernel tests matching a glob (all = *)" },
     { "exit", OPT_BOOL, NULL, 0, 0, "power off right after the boot summary line" },
+    { "shell", OPT_BOOL, NULL, 0, 0, "the console on serial when the kernel idles (default on)" },
     { "loglevel", OPT_ENUM, "err|warn|info|debug", 0, 0, "console verbosity" },
-    { "trace", OPT_LIST, "hv|vmbus|pi", 0, 0, "narrate protocol steps" },
+    { "trace", OPT_LIST, "hv|vmbus|pi|irq", 0, 0, "narrate protocol steps (irq: structured events for make trace)" },
     { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },

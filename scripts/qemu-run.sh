@@ -11,6 +11,8 @@
 #   DISK     boot this disk image (raw .img or .vhdx from `make image`)
 #            instead of a fresh ESP; CMDLINE is then whatever the image holds
 #   DISPLAY_MODE  none (default) or gtk/sdl to see the framebuffer console
+#   SERIAL_IN=1   a timed run still reads serial input from stdin (a test
+#                 typing at the console); otherwise it reads /dev/null
 # Exit status: the guest's (isa-debug-exit value), 124 on timeout, 125 if
 # QEMU ended without a status (reset, triple fault, crash).
 set -euo pipefail
@@ -66,7 +68,11 @@ args=(
 
 set +e
 if [ "$TIMEOUT" != 0 ]; then
-    timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null
+    if [ "${SERIAL_IN:-0}" = 1 ]; then
+        timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}"
+    else
+        timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null
+    fi
 else
     qemu-system-x86_64 "${args[@]}"
 fi

@@ -4,7 +4,7 @@
 # Debian 12 (bookworm's QEMU 7.2 emulates no x2APIC under TCG).
 set -euo pipefail
 
-pkgs=(gnu-efi nasm ovmf mtools dosfstools fdisk xz-utils newlib-source console-setup-linux clang libclang-rt-14-dev binutils)
+pkgs=(gnu-efi nasm ovmf mtools dosfstools fdisk xz-utils newlib-source console-setup-linux clang libclang-rt-14-dev binutils python3 graphviz gnuplot-nox)
 need=()
 for p in "${pkgs[@]}" qemu-system-x86 qemu-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")

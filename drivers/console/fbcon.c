@@ -86,6 +86,13 @@ void fbcon_write(const char *s, size_t n)
             col = 0;
             continue;
         }
+        if (ch == '\b') {          /* the console's line editor moves left with it */
+            if (col > 0)
+                col--;
+            continue;
+        }
+        if ((unsigned char)ch < 0x20)
+            continue;
         draw(col++, row, ch);
     }
 }

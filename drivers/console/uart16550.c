@@ -5,6 +5,7 @@
 
 #define COM1 0x3f8
 enum { THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7, DLL = 0, DLM = 1 };
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
 static bool present;
@@ -43,4 +44,11 @@ void uart_write(const char *s, size_t n)
             put('\r');
         put(s[i]);
     }
+}
+
+int uart_getc(void)
+{
+    if (!present || !(inb(COM1 + LSR) & LSR_DATA_READY))
+        return -1;
+    return inb(COM1 + THR); /* RBR shares THR's offset */
 }

@@ -92,6 +92,21 @@ void hv_set_timer_handler(hv_message_fn on_timer);
 /* The handlers now installed, so a test can put them back. */
 void hv_get_vmbus_handlers(hv_message_fn *on_message, hv_events_fn *on_events);
 
+/* Read-only views for the console (hv_inspect.c). The MSR fields are read
+ * only when cpu == current_cpu (SynIC MSRs belong to their VP); msrs_read
+ * says whether they were. -1 for a CPU out of range or no backend. */
+struct hv_synic_view {
+    bool up, msrs_read;
+    uint32_t vp_index;
+    uint8_t vector;
+    uint64_t scontrol, simp, siefp, sint[HV_SYNIC_SINT_COUNT];
+    const volatile struct hv_message_page *simp_page;
+    const volatile struct hv_synic_event_flags_page *siefp_page;
+};
+int hv_synic_view(unsigned cpu, unsigned current_cpu, struct hv_synic_view *out);
+/* The hypercall page (its first bytes are whatever the backend wrote), or NULL. */
+const void *hv_hypercall_page(void);
+
 /* Hypercalls; each returns the HV_STATUS (bits 15:0 of RAX). */
 uint64_t hv_hypercall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
 uint64_t hv_hypercall_fast(uint64_t control, uint64_t p1, uint64_t p2);

@@ -132,6 +132,9 @@ void vmbus_host_poll(void);
 int vmbus_host_rescind(uint32_t relid);
 /* Offer a new channel of `dev` now (hot-add); returns its relid or 0. */
 uint32_t vmbus_host_offer(enum vmbus_host_dev dev);
+/* Replace the fault knobs of the running host (hvsim.faults= syntax, or
+ * "none"); 0, or -1 with a one-line reason in err. */
+int vmbus_host_set_faults(const char *faults, char *err, size_t errlen);
 /* IC requests; 0, or -1 when the IC channel is not open and negotiated. */
 int vmbus_host_heartbeat_now(void);
 int vmbus_host_shutdown_request(uint32_t flags);  /* IC_SHUTDOWN_FLAG_* */

@@ -172,3 +172,20 @@ void vh_fault_count_message(uint32_t relid_named)
         vh_rescind_locked(c);
     }
 }
+
+/* The console's `fault` command: new knobs for the running host, parsed as
+ * hvsim.faults= ("none" turns every knob off). Knobs that act at a moment
+ * already past (bad_msg before the first offers) simply never fire. */
+int vmbus_host_set_faults(const char *faults, char *err, size_t errlen)
+{
+    struct vmbus_host_config tmp;
+    vmbus_host_default_config(&tmp);
+    if (strcmp(faults, "none") != 0 &&
+        vmbus_host_parse_options(&tmp, NULL, NULL, NULL, faults, err, errlen) != 0)
+        return -1;
+    vh_lock();
+    vh.cfg.faults = tmp.faults;
+    vh.prng = (tmp.faults.seed * 0x9E3779B97F4A7C15ull) | 1;
+    vh_unlock();
+    return 0;
+}

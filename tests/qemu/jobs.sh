@@ -287,7 +287,30 @@ scenario_vmbus_trace() {
         has "$n" "^hvsim: host: UNLOAD done" && rc_is "$n" 0'
 }
 
-QEMU_JOBS="suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
+# The live console, typed at through QEMU's serial input: every session of
+# every lesson (docs/lessons/*.md), then the console checks (bad input), in
+# one boot; one result per session. tests/qemu/console_replay.py waits on
+# the prompt, never on time.
+scenario_console_sessions() {
+    local n=$1 files
+    files=$(ls docs/lessons/*.md 2>/dev/null; echo tests/qemu/console-checks.md)
+    SMP=2 CPU=max MEM=256M TIMEOUT=600 python3 tests/qemu/console_replay.py --log "$RESULTS/$n.log" \
+        $files > "$RESULTS/$n.replay" 2> "$RESULTS/$n.stderr" < /dev/null
+    echo $? > "$RESULTS/$n.rc"
+    local p f
+    p=$(grep -c '^ok - ' "$RESULTS/$n.replay" || true)
+    f=$(grep -c '^not ok - ' "$RESULTS/$n.replay" || true)
+    if [ "$f" -eq 0 ] && ! rc_is "$n" 0; then
+        f=1
+        echo "  [$n] replay exited with status $(cat "$RESULTS/$n.rc")" > "$RESULTS/$n.report"
+        tail -n 15 "$RESULTS/$n.stderr" | sed "s/^/  [$n] | /" >> "$RESULTS/$n.report"
+    else
+        grep -A12 '^not ok - ' "$RESULTS/$n.replay" | sed "s/^/  [$n] /" > "$RESULTS/$n.report"
+    fi
+    echo "$p $f" > "$RESULTS/$n.count"
+}
+
+QEMU_JOBS="scenario_console_sessions suite_x2apic_q35_1cpu suite_xapic_q35_1cpu suite_x2apic_pc_4cpu suite_xapic_pc_4cpu
            scenario_runner_selftest scenario_summary_exit scenario_exception_dump
            scenario_smp_skip_sipi scenario_smp_max scenario_pi_trace
            scenario_cmdline_warnings scenario_hv_off scenario_hv_sim_trace scenario_disk_image
