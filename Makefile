@@ -4,6 +4,8 @@
 #   make image    GPT disk image + VHDX for Hyper-V Gen2 (IMAGE_CMDLINE=)
 #   make test     host tests, fuzz smoke, in-kernel suites on several machine shapes
 #   make bench    benchmarks (ratios measured side by side)
+#   make docs     the lessons' diagrams: docs/lessons/diagrams/*.dot -> .svg (graphviz)
+#   make trace    one boot's interrupt trace -> build/trace/trace.json + a timeline SVG
 SHELL := /bin/bash
 BUILD := build
 NEWLIB := $(BUILD)/newlib/install/x86_64-elf
@@ -39,7 +41,7 @@ QEMU_RUN := scripts/qemu-run.sh
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps run image test test-host test-kernel fuzz bench component-vars clean gdb distclean
+.PHONY: all deps run image test test-host test-kernel fuzz bench docs trace component-vars clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
 deps: $(BUILD)/.deps
@@ -160,6 +162,17 @@ test: $(BUILD)/.deps
 
 bench: all
 	@$(foreach v,$(COMPONENT_VARS),$(v)='$($(v))') bash tests/bench/run.sh $(BUILD)
+
+# Diagrams from their Graphviz sources, committed next to them.
+DIAGRAMS := $(patsubst %.dot,%.svg,$(wildcard docs/lessons/diagrams/*.dot))
+docs: $(BUILD)/.deps $(DIAGRAMS)
+docs/lessons/diagrams/%.svg: docs/lessons/diagrams/%.dot
+	@command -v dot > /dev/null || { echo "sinter: dot missing (apt-get install graphviz)"; exit 1; }
+	@echo "  DOT     $@"
+	@dot -Tsvg $< -o $@
+
+trace: all
+	@bash scripts/make-trace.sh
 
 # The component source lists as shell assignments (tests/bench/run.sh reads
 # them when it is run by hand).

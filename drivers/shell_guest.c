@@ -13,6 +13,7 @@
 #include "kernel/shell/shell_kernel.h"
 #include "kernel/clock.h"
 #include "kernel/percpu.h"
+#include "kernel/log.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/array_size.h"
 
@@ -80,7 +81,7 @@ static void cmd_synic_run(struct shell *sh, const struct shell_value *v)
         return;
     }
     if (!s.up) {
-        shell_printf(sh, "synic: cpu%u has no SynIC set up (%s)\n", cpu, cpus[cpu].online ? "init failed" : "cpu parked");
+        shell_printf(sh, "synic: cpu%u has no SynIC set up (%s)\n", cpu, cpus[cpu].online ? "the guest enables it on the boot CPU only" : "CPU not online");
         return;
     }
     shell_printf(sh, "synic of cpu%u (VP %u), SINT vector 0x%02x\n", cpu, s.vp_index, s.vector);
@@ -263,6 +264,7 @@ static void echo_cb(struct vmbus_channel *ch, void *ctx)
     do {
         vmbus_ring_mask(&ch->inbound);
         while ((rc = vmbus_channel_recv(ch, echo.buf, sizeof echo.buf, &pkt)) == 1) {
+            trace_ev(TRACE_IRQ, "ring_read", "relid=%u bytes=%u", ch->relid, pkt.total_len);
             uint64_t seq;
             if (pkt.payload_len == sizeof seq && pkt.desc.trans_id == echo.next) {
                 memcpy(&seq, echo.buf + pkt.payload_off, sizeof seq);
@@ -355,8 +357,9 @@ static void cmd_retarget_run(struct shell *sh, const struct shell_value *v)
     if (!ch)
         return;
     unsigned cpu = (unsigned)v[1].num;
-    if (!cpus[cpu].online) {
-        shell_printf(sh, "retarget: cpu%u is parked: no SMP bring-up in this kernel yet\n", cpu);
+    struct hv_synic_view view;
+    if (hv_synic_view(cpu, this_cpu()->index, &view) != 0 || !view.up) {
+        shell_printf(sh, "retarget: cpu%u has no SynIC: the host could not interrupt it\n", cpu);
         return;
     }
     if (!ch->open) {

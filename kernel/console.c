@@ -17,6 +17,11 @@ static char early[4096];
 static size_t early_len;
 static bool panicking;
 static bool fb_up;
+/* The last byte written was not a newline (the console's prompt, a line
+ * being typed): a log line must start on a fresh line, and the console
+ * redraws its prompt after it (console_line_breaks). */
+static bool mid_line;
+static unsigned long line_breaks;
 enum log_level console_level = LOG_INFO;
 unsigned trace_mask;
 
@@ -34,6 +39,8 @@ void console_fb_init(const struct framebuffer_info *fb)
 
 static void write_unlocked(const char *s, size_t n)
 {
+    if (n)
+        mid_line = s[n - 1] != '\n';
     uart_write(s, n);
     if (fb_up) {
         fbcon_write(s, n);
@@ -53,6 +60,26 @@ void console_write(const char *s, size_t n)
     uint64_t f = spin_lock_irqsave(&lock);
     write_unlocked(s, n);
     spin_unlock_irqrestore(&lock, f);
+}
+
+/* A whole log line: on a line of its own even if a prompt was showing. */
+static void write_line(const char *s, size_t n)
+{
+    uint64_t f = 0;
+    if (!panicking)
+        f = spin_lock_irqsave(&lock);
+    if (mid_line) {
+        write_unlocked("\n", 1);
+        line_breaks++;
+    }
+    write_unlocked(s, n);
+    if (!panicking)
+        spin_unlock_irqrestore(&lock, f);
+}
+
+unsigned long console_line_breaks(void)
+{
+    return __atomic_load_n(&line_breaks, __ATOMIC_RELAXED);
 }
 
 void console_panic_mode(void)
@@ -78,7 +105,7 @@ void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
     if ((size_t)n > sizeof line - 2)
         n = sizeof line - 2;
     line[n++] = '\n';
-    console_write(line, (size_t)n);
+    write_line(line, (size_t)n);
 }
 
 void trace_event(const char *event, const char *fmt, ...)
@@ -96,5 +123,5 @@ void trace_event(const char *event, const char *fmt, ...)
     if ((size_t)n > sizeof line - 2)
         n = sizeof line - 2;
     line[n++] = '\n';
-    console_write(line, (size_t)n);
+    write_line(line, (size_t)n);
 }

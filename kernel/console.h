@@ -7,6 +7,9 @@
 void console_early_init(void);
 void console_fb_init(const struct framebuffer_info *fb);
 void console_write(const char *s, size_t n);
+/* How often a log line had to start a fresh line because the last output
+ * (a prompt, a line being typed) had not ended; the console redraws then. */
+unsigned long console_line_breaks(void);
 /* From now on write without taking the lock (a CPU may have died holding it). */
 void console_panic_mode(void);
 extern enum log_level console_level;

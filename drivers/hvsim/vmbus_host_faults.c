@@ -30,6 +30,7 @@ bool vh_chance(uint32_t n)
 static void raw_signal(uint32_t vp, uint32_t relid)
 {
     uint16_t st;
+    trace_ev(TRACE_IRQ, "host_set_bit", "relid=%u vp=%u", relid, vp);
     if (vh.int_page) {
         uint64_t *recv = hvsim.machine.gpa_to_ptr(vh.int_page, VMBUS_PAGE_SIZE / 2);
         if (recv)

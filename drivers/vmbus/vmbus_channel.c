@@ -178,6 +178,7 @@ void vmbus_channel_signal(struct vmbus_channel *ch)
         __atomic_fetch_or(&send_half[ch->relid / 64], 1ull << (ch->relid % 64),
                           __ATOMIC_SEQ_CST);
     }
+    trace_ev(TRACE_IRQ, "guest_signal", "relid=%u conn=%u", ch->relid, ch->signal_conn_id);
     uint64_t st = vmbus_services()->signal_event(ch->signal_conn_id);
     ch->signals_sent++;
     if (st != HV_STATUS_SUCCESS)

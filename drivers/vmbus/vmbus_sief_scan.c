@@ -34,7 +34,9 @@ static void dispatch_relid(uint32_t relid)
     atomic_store_explicit(&ch->interrupts,
                           atomic_load_explicit(&ch->interrupts, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    trace_ev(TRACE_IRQ, "callback", "relid=%u", relid);
     cb(ch, ch->cb_ctx);
+    trace_ev(TRACE_IRQ, "callback_done", "relid=%u", relid);
 }
 
 /* Words [0, nwords): read each, and only when non-zero take it with one
@@ -88,7 +90,9 @@ unsigned vmbus_sief_scan_bitwise(volatile uint64_t *words)
 
 void vmbus_on_events(volatile uint64_t *sief_sint2_words)
 {
-    vmbus_sief_scan_hwm(sief_sint2_words);
+    trace_ev(TRACE_IRQ, "scan", "hwm=%u", vmbus_relid_hwm());
+    unsigned handled = vmbus_sief_scan_hwm(sief_sint2_words);
+    trace_ev(TRACE_IRQ, "scan_done", "handled=%u", handled);
 }
 
 /* A lost interrupt is never repeated: the host signals only when a ring goes

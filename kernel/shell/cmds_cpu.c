@@ -43,7 +43,7 @@ static void cmd_cpus_run(struct shell *sh, const struct shell_value *v)
                  this_cpu()->index);
     for (unsigned i = 0; i < cpu_count && i < MAX_CPUS; i++)
         shell_printf(sh, "  cpu%u  apic id %u  %s\n", i, cpus[i].online ? cpus[i].apic_id : acpi.apic_ids[i],
-                     cpus[i].online ? "online" : "parked (INIT, waiting for SIPI)");
+                     cpus[i].online ? "online" : "not online");
 }
 
 static const struct shell_cmd cmd_cpus = { "cpus", "the CPUs the MADT lists, and which run", { { 0 } }, 0, cmd_cpus_run };
@@ -73,6 +73,8 @@ static const struct shell_cmd cmd_irq = { "irq", "interrupt counts per vector, w
 
 /* ---- idt ---- */
 
+extern const char isr_stubs[];
+
 static const struct idt_gate *idt_base(void)
 {
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) r;
@@ -93,7 +95,12 @@ static void cmd_idt_run(struct shell *sh, const struct shell_value *v)
                  present ? "present" : "not present", dpl, g->ist & 7,
                  (g->ist & 7) ? "own stack from the TSS" : "current stack");
     shell_printf(sh, "  entry: selector 0x%02x, offset 0x%llx ", g->selector, (unsigned long long)handler);
-    print_symbol(sh, handler);
+    /* The stubs are one array of 16-byte entries (isr_stubs.asm). */
+    uint64_t stubs = (uint64_t)(uintptr_t)isr_stubs;
+    if (handler >= stubs && handler < stubs + 256 * 16)
+        shell_printf(sh, "<isr_stubs+0x%llx>", (unsigned long long)(handler - stubs));
+    else
+        print_symbol(sh, handler);
     shell_printf(sh, "\n  path: stub pushes vector and error code, isr_common saves registers, trap_dispatch\n");
     if (vec < 32) {
         shell_printf(sh, "  then: exception table fixup, an armed catch, or the dump\n");
@@ -172,7 +179,7 @@ static void cmd_ipi_run(struct shell *sh, const struct shell_value *v)
 {
     unsigned cpu = (unsigned)v[0].num;
     if (!cpus[cpu].online) {
-        shell_printf(sh, "ipi: cpu%u is parked: no SMP bring-up in this kernel yet\n", cpu);
+        shell_printf(sh, "ipi: cpu%u is not online\n", cpu);
         return;
     }
     if (ipi_vector < 0) {

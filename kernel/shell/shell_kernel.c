@@ -12,6 +12,7 @@ static const struct shell_cmd *table[MAX_CMDS + 1];
 static unsigned ncmds;
 static struct line_edit editor;
 static bool started;
+static unsigned long breaks_seen;
 
 static void write_console(void *ctx, const char *s, size_t n)
 {
@@ -65,6 +66,12 @@ void shell_kernel_poll(void)
 {
     if (!started)
         return;
+    /* Log lines went out over the prompt: show it again below them. */
+    unsigned long b = console_line_breaks();
+    if (b != breaks_seen) {
+        breaks_seen = b;
+        line_edit_redraw(&editor);
+    }
     /* A bounded batch: the idle loop goes back to hlt between batches. */
     for (int i = 0; i < 256; i++) {
         int ch = uart_getc();

@@ -101,6 +101,13 @@ class Console:
             out = self.drain()
         else:
             out = self.read_until_prompt()
+            # Log lines that arrived over an idle prompt make the console
+            # print the prompt again below them: the answer is what follows
+            # the prompt that shows our command's echo.
+            for _ in range(100):
+                if out.split("\n")[0].rstrip() == command.rstrip():
+                    break
+                out = self.read_until_prompt()
         lines = out.split("\n")
         if lines and lines[0].rstrip() == command.rstrip():
             lines = lines[1:]
