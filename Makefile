@@ -37,6 +37,9 @@ LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
         $(shell gcc -print-libgcc-file-name)
 
 QEMU_RUN := scripts/qemu-run.sh
+# Code no interrupt path runs through, compiled for size (the image target,
+# docs/bench.md): the console.
+SIZE_OVER_SPEED := kernel/shell/% lib/shell/% drivers/shell_%
 
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
@@ -55,7 +58,7 @@ $(NEWLIB)/lib/libc.a: | $(BUILD)/.deps
 $(BUILD)/k/%.o: %.c | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) -MMD -MP -c $< -o $@
+	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) $(if $(filter $(SIZE_OVER_SPEED),$<),-Os) -MMD -MP -c $< -o $@
 
 $(BUILD)/k/%.o: %.asm | $(BUILD)/.deps
 	@mkdir -p $(dir $@)

@@ -53,6 +53,7 @@ run() {  # name args...
     fi
     grep -v '^summary: ' "$TMP/$name.out"
     grep '^summary: ' "$TMP/$name.out" >> "$TMP/summary"
+    cp "$TMP/$name.out" "$OUT/$name.out"   # for the plots (tests/bench/plots.sh)
 }
 
 echo
@@ -115,4 +116,5 @@ echo
 echo "== summary ($(($(date +%s) - start)) s, load average $(cut -d' ' -f1-3 /proc/loadavg) at end)"
 [ -f "$TMP/summary" ] && sed 's/^summary: /  /' "$TMP/summary"
 [ $status -eq 0 ] && echo "bench: all benchmarks ran" || echo "bench: a benchmark FAILED"
+[ $status -eq 0 ] && { bash tests/bench/plots.sh "$OUT" || status=1; }
 exit $status

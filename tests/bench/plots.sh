@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Plots from one `make bench` run (gnuplot): the SIEF scan's cost against
+# the channel count (high-water mark vs full scan vs per-bit), and ring
+# throughput next to memcpy. Reads $OUT/sief_bench.out and ring_bench.out
+# (written by tests/bench/run.sh); writes $OUT/*.svg and copies them to
+# docs/bench/ for docs/bench.md and the README.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:-build/bench}
+command -v gnuplot > /dev/null || { echo "bench: gnuplot missing (apt-get install gnuplot-nox): no plots"; exit 0; }
+for f in sief_bench.out ring_bench.out; do
+    [ -f "$OUT/$f" ] || { echo "bench: $OUT/$f missing: no plots"; exit 1; }
+done
+
+# channels, full, hwm, bitwise for one pattern ("none" = empty interrupt, "1 bit" = one event)
+pattern() {
+    awk -v want="$1" '$1 ~ /^[0-9]+$/ && NF >= 10 {
+        p = $4; for (i = 5; i <= NF - 6; i++) p = p " " $i
+        if (p == want) print $1, $(NF-4), $(NF-3), $(NF-2)
+    }' "$OUT/sief_bench.out"
+}
+pattern "none" > "$OUT/sief_none.dat"
+pattern "1 bit" > "$OUT/sief_one.dat"
+# payload, ring, in+out, memcpy (GB/s)
+awk '$2 == "B" { print $1, $5, $6, $7 }' "$OUT/ring_bench.out" > "$OUT/ring.dat"
+
+gnuplot <<GP
+set terminal svg size 680,420 dynamic font "Helvetica,12" background rgb "white"
+set output "$OUT/sief_scan.svg"
+set title "SIEF scan per interrupt vs channel count (make bench, one run)"
+set xlabel "channels (relids 1..n)"
+set ylabel "ns per interrupt (log)"
+set logscale xy
+set key top left
+set grid
+set xtics (8, 100, 1000)
+set xrange [5:1600]
+plot "$OUT/sief_one.dat" using 1:2 with linespoints lw 2 pt 7 title "full scan, one event", \
+     "$OUT/sief_one.dat" using 1:3 with linespoints lw 2 pt 5 title "high-water mark, one event", \
+     "$OUT/sief_one.dat" using 1:4 with linespoints lw 2 pt 9 title "per-bit test-and-clear, one event", \
+     "$OUT/sief_none.dat" using 1:2 with linespoints lw 1 dt 2 pt 6 title "full scan, empty", \
+     "$OUT/sief_none.dat" using 1:3 with linespoints lw 1 dt 2 pt 4 title "high-water mark, empty"
+
+set output "$OUT/ring_throughput.svg"
+set title "VMBus ring send+receive vs memcpy (make bench, one run)"
+unset logscale
+set xrange [*:*]
+set xtics auto
+set ylabel "GB/s"
+set xlabel "packet payload"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set key top left
+set yrange [0:*]
+plot "$OUT/ring.dat" using 2:xtic(sprintf("%d B", \$1)) title "ring (write, read, commit)", \
+     "" using 3 title "copy in + copy out", \
+     "" using 4 title "memcpy"
+GP
+mkdir -p docs/bench
+cp "$OUT/sief_scan.svg" "$OUT/ring_throughput.svg" docs/bench/
+echo "bench: plots $OUT/sief_scan.svg, $OUT/ring_throughput.svg (copied to docs/bench/)"
