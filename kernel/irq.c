@@ -83,6 +83,7 @@ void irq_dispatch_posted(unsigned vector, const struct trap_frame *f)
     }
     struct trap_frame copy = *f;
     copy.vector = vector & 0xff;
+    trace_ev(TRACE_IRQ, "posted", "vec=0x%02x", vector & 0xff);
     fn(s->ctx, &copy);
 }
 

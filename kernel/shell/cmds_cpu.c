@@ -165,6 +165,8 @@ static const struct shell_cmd cmd_apic = { "apic", "this CPU's local APIC: mode,
 
 /* ---- ipi ---- */
 
+/* The console's own vector: `ipi` sends it, `post` posts it; its handler
+ * counts where it ran. */
 static int ipi_vector = -1;
 static atomic_uint_fast64_t ipi_seen[MAX_CPUS];
 
@@ -175,6 +177,21 @@ static void ipi_handler(void *ctx, struct trap_frame *f)
     atomic_fetch_add(&ipi_seen[this_cpu()->index], 1);
 }
 
+int shell_console_vector(void)
+{
+    if (ipi_vector < 0) {
+        ipi_vector = irq_alloc_vector(0);
+        if (ipi_vector >= 0)
+            irq_register((unsigned)ipi_vector, ipi_handler, NULL, 0);
+    }
+    return ipi_vector;
+}
+
+uint64_t shell_console_vector_seen(unsigned cpu)
+{
+    return cpu < MAX_CPUS ? atomic_load(&ipi_seen[cpu]) : 0;
+}
+
 static void cmd_ipi_run(struct shell *sh, const struct shell_value *v)
 {
     unsigned cpu = (unsigned)v[0].num;
@@ -182,13 +199,9 @@ static void cmd_ipi_run(struct shell *sh, const struct shell_value *v)
         shell_printf(sh, "ipi: cpu%u is not online\n", cpu);
         return;
     }
-    if (ipi_vector < 0) {
-        ipi_vector = irq_alloc_vector(0);
-        if (ipi_vector < 0) {
-            shell_printf(sh, "ipi: no free vector\n");
-            return;
-        }
-        irq_register((unsigned)ipi_vector, ipi_handler, NULL, 0);
+    if (shell_console_vector() < 0) {
+        shell_printf(sh, "ipi: no free vector\n");
+        return;
     }
     uint64_t before = atomic_load(&ipi_seen[cpu]);
     uint64_t t0 = clock_ns();
@@ -259,10 +272,6 @@ static void cmd_trace_run(struct shell *sh, const struct shell_value *v)
     static const char *const names[] = { "hv", "vmbus", "pi", "irq" };
     unsigned k = v[0].choice;
     bool on = v[1].choice == 0;
-    if (bits[k] == TRACE_PI) {
-        shell_printf(sh, "trace: pi: no posted-interrupt descriptors in this kernel yet: nothing to narrate\n");
-        return;
-    }
     if (on)
         __atomic_or_fetch(&trace_mask, bits[k], __ATOMIC_RELAXED);
     else
@@ -274,24 +283,6 @@ static const struct shell_cmd cmd_trace = {
     "trace", "narrate one layer on the console",
     { { "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
       { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false } }, 2, cmd_trace_run,
-};
-
-/* ---- posted interrupts: not in this kernel yet ---- */
-
-static void cmd_no_pi_run(struct shell *sh, const struct shell_value *v)
-{
-    (void)v;
-    shell_printf(sh, "no posted-interrupt descriptors in this kernel yet: nothing to show or post\n");
-}
-
-static const struct shell_cmd cmd_pid = {
-    "pid", "a CPU's posted-interrupt descriptor (PIR, ON, SN, NV, NDST)",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, cmd_no_pi_run,
-};
-static const struct shell_cmd cmd_post = {
-    "post", "post a vector into a CPU's descriptor and notify it",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false },
-      { "vector", SHELL_ARG_NUM, IRQ_DYNAMIC_FIRST, IRQ_DYNAMIC_LAST, NULL, NULL, false } }, 2, cmd_no_pi_run,
 };
 
 /* ---- shutdown ---- */
@@ -317,8 +308,7 @@ static const struct shell_cmd cmd_shutdown = { "shutdown", "leave VMBus cleanly 
 void shell_cmds_cpu_register(void)
 {
     static const struct shell_cmd *const mine[] = {
-        &cmd_cpus, &cmd_irq, &cmd_idt, &cmd_apic, &cmd_pid, &cmd_ipi, &cmd_post,
-        &cmd_trap, &cmd_trace, &cmd_shutdown,
+        &cmd_cpus, &cmd_irq, &cmd_idt, &cmd_apic, &cmd_ipi, &cmd_trap, &cmd_trace, &cmd_shutdown,
     };
     for (unsigned i = 0; i < ARRAY_SIZE(mine); i++)
         shell_kernel_add(mine[i]);

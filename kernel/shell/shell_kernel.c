@@ -56,6 +56,7 @@ void shell_kernel_start(void)
 {
     shell_kernel_add(&cmd_help);
     shell_cmds_cpu_register();
+    shell_cmds_pi_register();
     line_edit_init(&editor, "sinter> ", write_console, complete_name, NULL);
     shell_printf(&shell_kernel, "console: type help (commands poke at the live interrupt path)\n");
     line_edit_redraw(&editor);

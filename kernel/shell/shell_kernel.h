@@ -18,6 +18,11 @@ extern struct shell shell_kernel;
 
 /* The core commands (kernel/shell/cmds_*.c), registered by shell_kernel_start. */
 void shell_cmds_cpu_register(void);
+void shell_cmds_pi_register(void);
+/* The console's own vector (allocated on first use; -1 if none is free) and
+ * how often its handler ran on a CPU: `ipi` and `post` deliver it. */
+int shell_console_vector(void);
+uint64_t shell_console_vector_seen(unsigned cpu);
 /* Run before `shutdown` powers off (the drivers leave VMBus). */
 void shell_set_shutdown_hook(void (*fn)(void));
 
