@@ -8,6 +8,7 @@
 #include "kernel/summary.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
+#include "kernel/ipi.h"
 #include "kernel/clock.h"
 #include "kernel/timer.h"
 #include "kernel/pmm.h"
@@ -22,6 +23,12 @@
 #include "kernel/shell/shell_kernel.h"
 #include "drivers/shell_cmds.h"
 
+static void synic_on_this_cpu(void *arg)
+{
+    (void)arg;
+    hv_synic_init_cpu(this_cpu()->index);
+}
+
 static int hv_up(void)
 {
     struct hv_boot_params p;
@@ -33,7 +40,11 @@ static int hv_up(void)
     };
     if (backend_select(&c, &p) != 0)
         return -1;
-    return hv_kernel_start_boot_cpu();
+    int r = hv_kernel_start_boot_cpu();
+    /* Every AP sets up its own SynIC, reading its own VP index. */
+    for (unsigned i = 1; r == 0 && i < cpu_count; i++)
+        smp_call(i, synic_on_this_cpu, NULL);
+    return r;
 }
 
 /* The console's shutdown: leave VMBus first, as the host's shutdown IC does. */

@@ -15,6 +15,7 @@ static bool deadline_mode;
 static uint64_t tsc_period;
 static tick_hook_t hook;
 static void (*tick_callbacks[TIMER_MAX_TICK_CALLBACKS])(void);
+static void (*percpu_callbacks[TIMER_MAX_TICK_CALLBACKS])(void);
 static uint64_t *volatile probe_buf;
 static volatile unsigned probe_len, probe_cap;
 
@@ -32,6 +33,11 @@ static void on_tick(void *ctx, struct trap_frame *f)
         if (c->next_deadline <= now)
             c->next_deadline = now + tsc_period; /* we fell behind: don't storm */
         wrmsr(MSR_TSC_DEADLINE, c->next_deadline);
+    }
+    for (unsigned i = 0; i < TIMER_MAX_TICK_CALLBACKS; i++) {
+        void (*cb)(void) = __atomic_load_n(&percpu_callbacks[i], __ATOMIC_ACQUIRE);
+        if (cb)
+            cb();
     }
     if (c->index != 0)
         return;
@@ -102,16 +108,19 @@ unsigned timer_probe(uint64_t *stamps, unsigned n, uint64_t timeout_ns)
     return probe_len;
 }
 
-int timer_add_tick_callback(void (*fn)(void))
+static int add_callback(void (**slots)(void), void (*fn)(void))
 {
     for (unsigned i = 0; i < TIMER_MAX_TICK_CALLBACKS; i++) {
         void (*expected)(void) = NULL;
-        if (__atomic_compare_exchange_n(&tick_callbacks[i], &expected, fn, false,
+        if (__atomic_compare_exchange_n(&slots[i], &expected, fn, false,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             return 0;
     }
     return -1;
 }
+
+int timer_add_tick_callback(void (*fn)(void)) { return add_callback(tick_callbacks, fn); }
+int timer_add_percpu_tick_callback(void (*fn)(void)) { return add_callback(percpu_callbacks, fn); }
 
 static void reprogram_local(void *arg)
 {

@@ -19,11 +19,13 @@ uint64_t timer_ticks(void);           /* the boot CPU's ticks */
  * test runner's watchdog owns it). */
 typedef void (*tick_hook_t)(struct trap_frame *f);
 void timer_set_hook(tick_hook_t hook);
-/* Services driven by the tick (e.g. the Hyper-V model's synthetic timers),
- * called in interrupt context before the hook. Never removed; 0 or -1 when
+/* Services driven by the boot CPU's tick (e.g. the Hyper-V model's
+ * synthetic timers), called in interrupt context before the hook. Never removed; 0 or -1 when
  * the TIMER_MAX_TICK_CALLBACKS slots are taken. */
 #define TIMER_MAX_TICK_CALLBACKS 4
 int timer_add_tick_callback(void (*fn)(void));
+/* The same, but called on every CPU's own tick (this_cpu() says which). */
+int timer_add_percpu_tick_callback(void (*fn)(void));
 /* Records the reference clock at each of the next n ticks (bounded by
  * timeout_ns); returns how many were recorded. For tests. */
 unsigned timer_probe(uint64_t *stamps, unsigned n, uint64_t timeout_ns);

@@ -75,6 +75,7 @@ const struct hv_info *hv_get_info(void);
 /* Per CPU, on that CPU: VP index, SIMP, SIEFP, SINT2, SCONTROL. 0 or -1. */
 int hv_synic_init_cpu(unsigned cpu);
 uint32_t hv_vp_index(unsigned cpu);     /* use this, not the CPU number */
+bool hv_synic_up(unsigned cpu);         /* hv_synic_init_cpu succeeded there */
 uint8_t hv_synic_vector(void);          /* 0 until hv_init succeeded; manual EOI */
 /* SINT2 messages refused (unknown type, oversized payload), never followed. */
 unsigned long hv_synic_refused_messages(void);

@@ -36,6 +36,11 @@ unsigned long hv_synic_refused_messages(void)
     return (unsigned long)refusals_seen(&hv.refused_messages);
 }
 
+bool hv_synic_up(unsigned cpu)
+{
+    return cpu < HV_MAX_CPUS && hv.cpu[cpu].synic_up;
+}
+
 uint32_t hv_vp_index(unsigned cpu)
 {
     return cpu < HV_MAX_CPUS ? hv.cpu[cpu].vp_index : 0;

@@ -108,7 +108,7 @@ int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
     m.child_relid = ch->relid;
     m.openid = ch->relid;
     m.ringbuffer_gpadl = ch->ring_gpadl;
-    ch->target_vp = p->current_vp();
+    ch->target_vp = p->pick_target_vp ? p->pick_target_vp() : p->current_vp();
     m.target_vp = ch->target_vp;
     m.downstream_ring_page_offset = (uint32_t)send_pages;
     vmbus_slot_arm(&vmbus_conn.open_result, ch->relid, ch->relid);
@@ -256,10 +256,11 @@ void vmbus_channel_free(struct vmbus_channel *ch)
 void vmbus_channel_release(struct vmbus_channel *ch)
 {
     uint32_t relid = ch->relid;
-    /* Out of the table first so no new interrupt finds it. (With more than
-     * one CPU a callback already running elsewhere would need a grace
-     * period; sinter delivers VMBus interrupts to one VP today.) */
+    /* Out of the table first so no new interrupt finds it, then wait until
+     * every CPU has left the interrupt paths that may still hold it. */
     vmbus_chantable_remove(relid);
+    if (vmbus_services()->quiesce)
+        vmbus_services()->quiesce();
     vmbus_channel_free(ch);
     struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_RELID_RELEASED,
                                  .child_relid = relid };

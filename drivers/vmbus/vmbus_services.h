@@ -37,6 +37,13 @@ struct vmbus_services {
     /* VP index of the running CPU (target_vcpu / target_vp), as the kernel
      * read it from HV_X64_MSR_VP_INDEX: not assumed equal to the CPU number. */
     uint32_t (*current_vp)(void);
+    /* The VP a channel being opened should interrupt (the kernel spreads
+     * channels over its CPUs); NULL: current_vp. */
+    uint32_t (*pick_target_vp)(void);
+    /* Return once no CPU is still inside a VMBus interrupt path that may
+     * have found a channel before it left the relid table (a grace period);
+     * NULL where only one CPU takes VMBus interrupts. */
+    void (*quiesce)(void);
 };
 
 /* Install the services before vmbus_connect(); they must stay valid. */

@@ -246,7 +246,7 @@ static void echo_n(uint64_t n)
                vmbus_rescued_events() - rescued0);
 }
 
-KTEST_T(vmbus_echo, "vmbus.echo_100k", 20000)
+KTEST_T(vmbus_echo, "vmbus.echo_100k", 60000)
 {
     if (vmbus_test_begin())
         echo_n(100000);

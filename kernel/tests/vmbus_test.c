@@ -9,6 +9,8 @@
 #include <string.h>
 #include "kernel/tests/vmbus_echo.h"
 #include "kernel/ktest.h"
+#include "drivers/hv/hv.h"
+#include "kernel/percpu.h"
 #include "kernel/clock.h"
 #include "arch/x86_64/cpu.h"
 
@@ -124,7 +126,8 @@ KTEST(vmbus_timesync, "vmbus.ic_timesync")
     KT_CHECK(chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed > echoed0);
 }
 
-/* Signalling rule, counted at the host: with our interrupts held off, K
+/* Signalling rule, counted at the host: with our interrupts held off (the
+ * channel is moved to this CPU's VP first: opened, it may target any), K
  * echoes land in the guest's inbound ring but only the first (empty ->
  * non-empty) raises a signal. Masked, none does; the guest then gets no
  * interrupt at all and must find the data on its own (the tick's
@@ -137,6 +140,9 @@ KTEST(vmbus_signals, "vmbus.signal_on_transition")
     struct vmbus_channel *ch = echo_find_open();
     if (!ch)
         return;
+    uint32_t my_vp = hv_vp_index(this_cpu()->index);
+    if (ch->target_vp != my_vp)
+        KT_CHECK_EQ(vmbus_channel_retarget(ch, my_vp), 0);
     uint8_t pkt[32];
     memset(pkt, 0, sizeof pkt);
 

@@ -1,0 +1,69 @@
+/* Every CPU takes VMBus interrupts on its own SynIC: the echo channel is
+ * moved (MODIFYCHANNEL) to each CPU's VP in turn, and that CPU's SIEF scan
+ * takes its echoes; and every CPU takes a posted notification. */
+#include <stddef.h>
+#include "kernel/ktest.h"
+#include "kernel/tests/vmbus_echo.h"
+#include "kernel/percpu.h"
+#include "kernel/irq.h"
+#include "kernel/clock.h"
+#include "drivers/hv/hv.h"
+#include "drivers/vmbus_kernel.h"
+#include "arch/x86_64/posted_intr.h"
+#include "arch/x86_64/cpu.h"
+
+static void nop_handler(void *ctx, struct trap_frame *f)
+{
+    (void)ctx;
+    (void)f;
+}
+
+KTEST_T(every_cpu, "vmbus.every_cpu_takes_interrupts", 60000)
+{
+    if (!vmbus_test_begin())
+        return;
+    for (unsigned i = 0; i < cpu_count; i++)
+        KT_CHECK(hv_synic_up(i));
+    struct vmbus_channel *ch = echo_find_open();
+    if (!ch)
+        return;
+    uint32_t home = ch->target_vp;
+    uint64_t seq = 0;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        int rc = vmbus_channel_retarget(ch, hv_vp_index(i));
+        KT_CHECK_EQ(rc, 0);
+        if (rc != 0)
+            break;
+        uint64_t before = vmbus_kernel_events_on(i);
+        struct echo_result r = echo_run(ch, seq, 200, 3000, NULL);
+        seq += r.sent;
+        KT_CHECK(!r.stalled);
+        KT_CHECK_EQ(r.sent, 200);
+        if (vmbus_kernel_events_on(i) == before)
+            ktest_fail(__FILE__, __LINE__, "CPU%u (VP %u) took no VMBus interrupt", i, hv_vp_index(i));
+    }
+    KT_CHECK_EQ(vmbus_channel_retarget(ch, home), 0);
+    vmbus_channel_close(ch);
+    KT_CHECK_EQ(atomic_load(&echo_rx.received), seq);
+    echo_check_clean();
+
+    int v = irq_alloc_vector(0);
+    KT_CHECK(v >= 0);
+    if (v < 0)
+        return;
+    irq_register((unsigned)v, nop_handler, NULL, 0);
+    for (unsigned i = 0; i < cpu_count; i++) {
+        struct pi_stats s0, s1;
+        pi_get_stats(i, &s0);
+        pi_post(i, (uint8_t)v);
+        uint64_t end = clock_ns() + 5000000000ull;
+        do
+            pi_get_stats(i, &s1);
+        while (s1.notifications == s0.notifications && clock_ns() < end);
+        if (s1.notifications == s0.notifications)
+            ktest_fail(__FILE__, __LINE__, "CPU%u took no posted notification", i);
+    }
+    irq_free_vector((unsigned)v);
+    ktest_note("%u CPUs: each took VMBus echo interrupts on its own VP and a posted notification",
+               cpu_count);
+}
