@@ -13,6 +13,7 @@
 #include "kernel/acpi.h"
 #include "kernel/smp.h"
 #include "kernel/ipi.h"
+#include "kernel/bench_pi.h"
 #include "kernel/clock.h"
 #include "kernel/timer.h"
 #include "kernel/ktest.h"
@@ -105,6 +106,11 @@ static void kernel_main_on_own_stack(void *arg)
     log_info("sinter", "%s", line);
     log_info("sinter", "kernel entry to summary: %llu ms", (unsigned long long)boot_ms);
 
+    const char *bench = option_str("bench");
+    if (bench && strcmp(bench, "pi") == 0) {
+        bench_pi_run();
+        machine_poweroff(0);
+    }
     const char *test = option_str("test");
     if (test) {
         unsigned failed = ktest_run(test);

@@ -15,6 +15,7 @@ struct option_def {
 
 static const struct option_def defs[] = {
     { "test", OPT_STRING, NULL, 0, 0, "run in-kernel tests matching a glob (all = *)" },
+    { "bench", OPT_ENUM, "pi", 0, 0, "run an in-kernel benchmark after the summary, then power off" },
     { "exit", OPT_BOOL, NULL, 0, 0, "power off right after the boot summary line" },
     { "shell", OPT_BOOL, NULL, 0, 0, "the console on serial when the kernel idles (default on)" },
     { "loglevel", OPT_ENUM, "err|warn|info|debug", 0, 0, "console verbosity" },

@@ -8,6 +8,7 @@
 # correctness check inside it fails (lost event, lost wake-up, bad packet).
 #   BENCH_CALLGRIND=0   skip the callgrind instruction counts
 #   HOST_CC=clang       another compiler
+#   BENCH_QEMU=0        skip the in-kernel bench=pi boot
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${1:-build}
@@ -109,6 +110,23 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
     else
         echo "  callgrind run failed (skipped):"
         tail -n 5 "$TMP/cg.log" | sed 's/^/  | /'
+    fi
+fi
+
+# In-kernel: posted-interrupt delivery against direct IPIs (bench=pi, kernel/
+# bench_pi.c), one QEMU boot on 2 CPUs; BENCH_QEMU=0 skips it.
+if [ "${BENCH_QEMU:-1}" != 0 ] && [ -f "$BUILD/sinter.efi" ]; then
+    echo
+    echo "== bench=pi (QEMU/TCG, 2 CPUs): posted vs direct delivery"
+    if CMDLINE="bench=pi" SMP=2 TIMEOUT=300 LOG="$TMP/bench-pi.log" bash scripts/qemu-run.sh \
+        > /dev/null 2>&1 < /dev/null; then
+        grep -a "^bench: pi:" "$TMP/bench-pi.log" | sed 's/^bench: pi: /  /'
+        grep -a "^bench: pi: median" "$TMP/bench-pi.log" |
+            sed "s/^bench: pi: /summary: bench=pi (TCG) /" >> "$TMP/summary"
+    else
+        echo "  bench=pi boot failed:"
+        tail -n 10 "$TMP/bench-pi.log" | sed 's/^/  | /'
+        status=1
     fi
 fi
 
