@@ -4,6 +4,7 @@
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
 #include "arch/x86_64/apic.h"
+#include "kernel/percpu.h"
 
 struct irq_slot {
     irq_handler_t fn;
@@ -14,6 +15,20 @@ struct irq_slot {
 };
 
 static struct irq_slot slots[256];
+/* The same counts split by CPU (the console's `irq`): each row is written
+ * only by its own CPU, so a plain relaxed increment is enough. */
+static uint64_t cpu_counts[MAX_CPUS][256];
+
+static void count_on_this_cpu(unsigned vector)
+{
+    uint64_t *c = &cpu_counts[this_cpu()->index % MAX_CPUS][vector & 0xff];
+    __atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+uint64_t irq_count_cpu(unsigned vector, unsigned cpu)
+{
+    return cpu < MAX_CPUS ? __atomic_load_n(&cpu_counts[cpu][vector & 0xff], __ATOMIC_RELAXED) : 0;
+}
 static spinlock_t lock = SPINLOCK_INIT;
 static atomic_uint_fast64_t unhandled;
 
@@ -28,6 +43,8 @@ int irq_alloc_vector(unsigned class_hint)
         if (!slots[v].allocated) {
             slots[v].allocated = true;
             atomic_store(&slots[v].count, 0); /* counts describe the current owner */
+            for (unsigned c = 0; c < MAX_CPUS; c++)
+                __atomic_store_n(&cpu_counts[c][v], 0, __ATOMIC_RELAXED);
             found = (int)v;
         }
     spin_unlock_irqrestore(&lock, f);
@@ -76,6 +93,7 @@ void irq_dispatch_posted(unsigned vector, const struct trap_frame *f)
     struct irq_slot *s = &slots[vector & 0xff];
     irq_handler_t fn = __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE);
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    count_on_this_cpu(vector);
     if (!fn) {
         if (atomic_fetch_add(&unhandled, 1) < 8)
             log_warn("irq", "posted vector 0x%x has no handler", vector);
@@ -92,6 +110,7 @@ void irq_dispatch(struct trap_frame *f)
     struct irq_slot *s = &slots[f->vector & 0xff];
     irq_handler_t fn = __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE);
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    count_on_this_cpu((unsigned)f->vector);
     unsigned flags = s->flags;
     bool traced = trace_on(TRACE_IRQ) && f->vector != VEC_TIMER;
     if (traced)

@@ -27,6 +27,8 @@ void irq_free_vector(unsigned vector);
 void irq_register(unsigned vector, irq_handler_t fn, void *ctx, unsigned flags);
 void irq_unregister(unsigned vector);
 uint64_t irq_count(unsigned vector);
+/* The part of irq_count taken on one CPU. */
+uint64_t irq_count_cpu(unsigned vector, unsigned cpu);
 /* The handler registered for vector, or NULL (the console shows it). */
 irq_handler_t irq_handler(unsigned vector);
 void irq_dispatch(struct trap_frame *f);
