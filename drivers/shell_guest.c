@@ -13,6 +13,7 @@
 #include "kernel/shell/shell_kernel.h"
 #include "kernel/clock.h"
 #include "kernel/percpu.h"
+#include "kernel/ipi.h"
 #include "kernel/log.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/array_size.h"
@@ -72,11 +73,27 @@ static void print_sint(struct shell *sh, unsigned n, uint64_t v, const char *use
                  v & HV_SINT_AUTO_EOI ? "auto-EOI" : "EOI by the guest", use ? ": " : "", use ? use : "");
 }
 
+struct synic_view_call {
+    unsigned cpu;
+    int rc;
+    struct hv_synic_view view;
+};
+
+/* On the CPU itself (smp_call): only it can read its SynIC MSRs. */
+static void synic_view_there(void *arg)
+{
+    struct synic_view_call *c = arg;
+    c->rc = hv_synic_view(c->cpu, this_cpu()->index, &c->view);
+}
+
 static void cmd_synic_run(struct shell *sh, const struct shell_value *v)
 {
-    unsigned cpu = (unsigned)v[0].num, me = this_cpu()->index;
-    struct hv_synic_view s;
-    if (hv_synic_view(cpu, me, &s) != 0) {
+    unsigned cpu = (unsigned)v[0].num;
+    struct synic_view_call call = { .cpu = cpu, .rc = -1 };
+    if (!cpus[cpu].online || smp_call(cpu, synic_view_there, &call) != 0)
+        call.rc = hv_synic_view(cpu, this_cpu()->index, &call.view); /* the pages at least */
+    struct hv_synic_view s = call.view;
+    if (call.rc != 0) {
         shell_printf(sh, "synic: no Hyper-V backend\n");
         return;
     }
@@ -84,7 +101,8 @@ static void cmd_synic_run(struct shell *sh, const struct shell_value *v)
         shell_printf(sh, "synic: cpu%u has no SynIC set up (%s)\n", cpu, cpus[cpu].online ? "the guest enables it on the boot CPU only" : "CPU not online");
         return;
     }
-    shell_printf(sh, "synic of cpu%u (VP %u), SINT vector 0x%02x\n", cpu, s.vp_index, s.vector);
+    shell_printf(sh, "synic of cpu%u (VP %u), SINT vector 0x%02x%s\n", cpu, s.vp_index, s.vector,
+                 cpu == this_cpu()->index ? "" : " (MSRs read on that CPU through a cross-CPU call)");
     if (s.msrs_read) {
         shell_printf(sh, "  SCONTROL 0x%llx (%s)\n", (unsigned long long)s.scontrol, s.scontrol & 1 ? "enabled" : "disabled");
         shell_printf(sh, "  SIMP  0x%llx: %s, message page at 0x%llx\n", (unsigned long long)s.simp,

@@ -5,7 +5,8 @@ replay the sessions written in Markdown files against it.
 A session is a fenced block whose info string is `console` and whose first
 line starts with the prompt `sinter> `. Every prompt line is typed; the lines
 after it, up to the next prompt line or the end of the block, are what the
-command must print. In expected lines, {n} stands for a decimal number,
+command must print. In expected lines, {n} stands for a decimal number, {nz}
+for one that is not 0,
 {hex} for a hex number (with or without 0x), {sym} for <symbol+0xoff>, {any}
 for any text, and a line that is only {lines} for any number of lines;
 everything else must match exactly (trailing blanks aside). `shutdown` is
@@ -25,6 +26,7 @@ PROMPT = "sinter> "
 WAIT = float(os.environ.get("CONSOLE_WAIT", "120"))
 PLACEHOLDERS = {
     "{n}": r"[0-9]+",
+    "{nz}": r"[1-9][0-9]*",
     "{hex}": r"(?:0x)?[0-9a-f]+",
     "{sym}": r"<[A-Za-z0-9_.]+\+0x[0-9a-f]+>",
     "{any}": r".*",
