@@ -58,6 +58,39 @@ plot "$OUT/ring.dat" using 2:xtic(sprintf("%d B", \$1)) title "ring (write, read
      "" using 3 title "copy in + copy out", \
      "" using 4 title "memcpy"
 GP
+plots=("$OUT/sief_scan.svg" "$OUT/ring_throughput.svg")
+# Posted vs direct delivery (bench=pi, a QEMU boot; absent with BENCH_QEMU=0):
+# events per second by burst size, from the line with the medians.
+if [ -f "$OUT/bench_pi.out" ] && grep -q "median of" "$OUT/bench_pi.out"; then
+    grep "median of" "$OUT/bench_pi.out" | head -1 | awk '{
+        n = 0
+        for (i = 1; i <= NF; i++) if ($i ~ /^\(?[0-9]+$/ && $(i+1) == "vs") {
+            p = $i; gsub(/\(/, "", p); d = $(i+2); gsub(/[^0-9]/, "", d)
+            label[n] = n == 0 ? "1 (sparse)" : substr($(i-2), 6); posted[n] = p; direct[n] = d; n++
+        }
+        for (k = 0; k < n; k++) printf "\"%s\" %s %s\n", label[k], posted[k], direct[k]
+    }' > "$OUT/pi.dat"
+    if [ -s "$OUT/pi.dat" ]; then
+        gnuplot <<GP2
+set terminal svg size 680,420 dynamic font "Helvetica,12" background rgb "white"
+set output "$OUT/pi_delivery.svg"
+set title "Posted vs direct delivery, boot CPU -> CPU1 (make bench, bench=pi, QEMU/TCG)"
+set ylabel "events per second (millions, log)"
+set logscale y
+set xlabel "vectors raised per burst"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set key top left
+set yrange [0.01:*]
+set grid ytics
+plot "$OUT/pi.dat" using (\$2/1e6):xtic(1) title "posted (PIR bit + one notification)", \
+     "" using (\$3/1e6) title "direct (one fixed IPI each)"
+GP2
+        plots+=("$OUT/pi_delivery.svg")
+    fi
+fi
 mkdir -p docs/bench
-cp "$OUT/sief_scan.svg" "$OUT/ring_throughput.svg" docs/bench/
-echo "bench: plots $OUT/sief_scan.svg, $OUT/ring_throughput.svg (copied to docs/bench/)"
+cp "${plots[@]}" docs/bench/
+echo "bench: plots ${plots[*]} (copied to docs/bench/)"

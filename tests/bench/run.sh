@@ -121,6 +121,7 @@ if [ "${BENCH_QEMU:-1}" != 0 ] && [ -f "$BUILD/sinter.efi" ]; then
     if CMDLINE="bench=pi" SMP=2 TIMEOUT=300 LOG="$TMP/bench-pi.log" bash scripts/qemu-run.sh \
         > /dev/null 2>&1 < /dev/null; then
         grep -a "^bench: pi:" "$TMP/bench-pi.log" | sed 's/^bench: pi: /  /'
+        grep -a "^bench: pi:" "$TMP/bench-pi.log" > "$OUT/bench_pi.out"   # for the plots
         grep -a "^bench: pi: median" "$TMP/bench-pi.log" |
             sed "s/^bench: pi: /summary: bench=pi (TCG) /" >> "$TMP/summary"
     else
