@@ -103,7 +103,8 @@ def journey(sp, inst):
         start = sigs[-1]["ns"] if sigs else bit["ns"]
         # Spans that overlap the window (the hypercall's trap starts after
         # the signal's line and contains the host's bit).
-        keep_sp = [x for x in sp if x["b"] <= s["e"] and x["e"] >= start and x["e"] <= s["e"]]
+        # (on another CPU, the hypercall may return after the EOI: clipped).
+        keep_sp = [x for x in sp if x["b"] <= s["e"] and x["e"] >= start]
         keep_in = [i for i in inst if start <= i["ns"] <= s["e"]]
         return keep_sp, keep_in, start, s["e"]
     return None
@@ -118,7 +119,7 @@ def svg(sp, inst, start, end):
     W, left, right, lane_h, top = 1000, 70, 30, 150, 50
     H = top + lane_h * len(cpus) + 60
     span_ns = max(end - start, 1)
-    x = lambda ns: left + (max(ns, start) - start) * (W - left - right) / span_ns
+    x = lambda ns: left + (min(max(ns, start), end) - start) * (W - left - right) / span_ns
     colors = {"irq": "#cfe0f7", "scan": "#fff1c4", "callback": "#d7f0d3"}
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica,Arial,sans-serif" font-size="11">' % (W, H),
            '<rect width="100%" height="100%" fill="white"/>',
@@ -132,6 +133,8 @@ def svg(sp, inst, start, end):
             x0, x1 = x(s["b"]), x(s["e"])
             out.append('<rect x="%.1f" y="%d" width="%.1f" height="22" rx="3" fill="%s" stroke="#555"/>' % (x0, y, max(x1 - x0, 2), colors.get(s["ev"], "#eee")))
             label = s["name"] + (" -> " + s["args"]["end"].upper() if s["ev"] == "irq" else "")
+            if s["e"] > end:
+                label += ", ends later"
             out.append('<text x="%.1f" y="%d">%s (%.1f us)</text>' % (x0 + 3, y + 15, esc(label), (s["e"] - s["b"]) / 1000.0))
         ins = sorted((i for i in inst if i["cpu"] == cpu), key=lambda i: i["ns"])
         for k, i in enumerate(ins):
