@@ -3,6 +3,7 @@
  * switches, power-off. Each only reads state, or acts through the same
  * calls the kernel itself uses. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include "kernel/shell/shell_kernel.h"
 #include "kernel/clock.h"
@@ -159,9 +160,14 @@ static void cmd_apic_run(struct shell *sh, const struct shell_value *v)
 {
     (void)v;
     uint32_t ver = apic_read(APIC_VERSION), svr = apic_read(APIC_SVR), lvt = apic_read(APIC_LVT_TIMER);
+    char where[48];
+    if (apic_x2apic())
+        snprintf(where, sizeof where, "registers are MSRs 0x800+");
+    else
+        snprintf(where, sizeof where, "registers are MMIO at 0x%llx",
+                 (unsigned long long)(rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ull));
     shell_printf(sh, "local APIC of cpu%u: %s mode (%s), id %u, version 0x%02x, %u LVT entries\n",
-                 this_cpu()->index, apic_mode_name(), apic_x2apic() ? "registers are MSRs 0x800+" : "registers are MMIO at 0xfee00000",
-                 apic_id(), ver & 0xff, ((ver >> 16) & 0xff) + 1);
+                 this_cpu()->index, apic_mode_name(), where, apic_id(), ver & 0xff, ((ver >> 16) & 0xff) + 1);
     shell_printf(sh, "  TPR 0x%02x  PPR 0x%02x  SVR 0x%03x (%s, spurious vector 0x%02x)\n",
                  apic_get_tpr(), apic_read(APIC_PPR) & 0xff, svr,
                  svr & APIC_SVR_ENABLE ? "enabled" : "disabled", svr & 0xff);

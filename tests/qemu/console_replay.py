@@ -2,8 +2,9 @@
 """Drive the live console of one real boot through QEMU's serial input and
 replay the sessions written in Markdown files against it.
 
-A session is a fenced block whose info string is `console` and whose first
-line starts with the prompt `sinter> `. Every prompt line is typed; the lines
+A session is a fenced block whose info string is `console` (or `console
+<shape>`, replayed only with --shape <shape>, on another machine shape) and
+whose first line starts with the prompt `sinter> `. Every prompt line is typed; the lines
 after it, up to the next prompt line or the end of the block, are what the
 command must print. In expected lines, {n} stands for a decimal number, {nz}
 for one that is not 0,
@@ -13,7 +14,7 @@ everything else must match exactly (trailing blanks aside). `shutdown` is
 last: its expected lines must begin what it prints, and the guest must
 power off with status 0. The boot waits on the prompt, never on time; every wait is bounded.
 
-  console_replay.py [--log FILE] [--transcript] FILE.md...
+  console_replay.py [--log FILE] [--shape NAME] [--transcript] FILE.md...
       replay every session; one "ok"/"not ok" line per session; exit 1 if any
       failed. --transcript instead runs the prompt lines and prints what came
       back (to write a lesson from a real run).
@@ -33,12 +34,13 @@ PLACEHOLDERS = {
 }
 
 
-def sessions(path):
+def sessions(path, shape=None):
     """Yield (path, line number, [(command, [expected lines])]) per session."""
     lines = open(path, encoding="utf-8").read().split("\n")
+    fence = "```console" + (" " + shape if shape else "")
     i = 0
     while i < len(lines):
-        if lines[i].strip() == "```console":
+        if lines[i].strip() == fence:
             start = i + 1
             j = start
             while j < len(lines) and lines[j].strip() != "```":
@@ -157,11 +159,14 @@ def compare(expected, got, prefix=False):
 
 
 def main(argv):
-    log, transcript, files = "build/console.log", False, []
+    log, transcript, files, shape = "build/console.log", False, [], None
     i = 0
     while i < len(argv):
         if argv[i] == "--log":
             log = argv[i + 1]
+            i += 1
+        elif argv[i] == "--shape":
+            shape = argv[i + 1]
             i += 1
         elif argv[i] == "--transcript":
             transcript = True
@@ -183,7 +188,7 @@ def main(argv):
                         print(l)
             return 0
         for f in files:
-            for path, lineno, steps in sessions(f):
+            for path, lineno, steps in sessions(f, shape):
                 why = None
                 for cmd, expected in steps:
                     got = c.run(cmd)
