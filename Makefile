@@ -115,8 +115,9 @@ $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/sinter.efi
 run: all
 	@bash $(QEMU_RUN)
 
-# A GPT disk (raw and VHDX) for a Hyper-V Generation 2 VM; see
-# scripts/hyperv/new-sinter-vm.ps1. IMAGE_CMDLINE goes into CMDLINE.TXT.
+# A GPT disk (raw, dynamic VHDX, fixed VHD) for a Hyper-V Generation 2 VM;
+# see scripts/hyperv/new-sinter-vm.ps1 and docs/hyperv.md. IMAGE_CMDLINE goes
+# into CMDLINE.TXT.
 IMAGE_CMDLINE ?=
 image: all
 	@bash scripts/mkimage.sh $(BUILD)/sinter.efi $(BUILD)/sinter.img "$(IMAGE_CMDLINE)"
@@ -155,13 +156,15 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 test-host: $(BUILD)/.deps $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 	@PARTS=host,fuzz bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
+# Both build the disk images first: the image checks read them and one QEMU
+# job boots build/sinter.vhdx, the file a Hyper-V user copies.
 test-kernel: $(BUILD)/.deps
-	@$(MAKE) --no-print-directory all
-	@PARTS=qemu bash tests/run-all.sh $(BUILD) "" ""
+	@$(MAKE) --no-print-directory image
+	@PARTS=image,qemu IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "" ""
 
 test: $(BUILD)/.deps
-	@$(MAKE) --no-print-directory all $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+	@$(MAKE) --no-print-directory image $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 bench: all
 	@$(foreach v,$(COMPONENT_VARS),$(v)='$($(v))') bash tests/bench/run.sh $(BUILD)

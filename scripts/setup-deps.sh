@@ -4,11 +4,14 @@
 # Debian 12 (bookworm's QEMU 7.2 emulates no x2APIC under TCG).
 set -euo pipefail
 
-pkgs=(gnu-efi nasm ovmf mtools dosfstools fdisk xz-utils newlib-source console-setup-linux clang libclang-rt-14-dev binutils python3 graphviz gnuplot-nox)
+pkgs=(gnu-efi nasm ovmf mtools dosfstools fdisk gdisk nodejs xz-utils newlib-source console-setup-linux clang libclang-rt-14-dev binutils python3 graphviz gnuplot-nox)
 need=()
 for p in "${pkgs[@]}" qemu-system-x86 qemu-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
+# npm (for the PowerShell parser the VM script's syntax check installs):
+# Debian's own package, unless a nodejs that bundles npm is installed.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 qemu_major() { qemu-system-x86_64 --version 2>/dev/null | sed -n 's/.*version \([0-9]*\)\..*/\1/p'; }

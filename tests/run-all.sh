@@ -10,8 +10,9 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 passed=0 failed=0
 
-# PARTS=host,fuzz,qemu (default all) runs a subset: make test-host, test-kernel.
-PARTS=${PARTS:-host,fuzz,qemu}
+# PARTS=host,fuzz,image,qemu (default all) runs a subset: make test-host,
+# test-kernel.
+PARTS=${PARTS:-host,fuzz,image,qemu}
 part() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 part host || HOST_TESTS=
 part fuzz || FUZZ_TARGETS=
@@ -49,6 +50,20 @@ for t in $FUZZ_TARGETS; do
         failed=$((failed + 1))
     fi
 done
+
+if part image; then
+    # The disk images `make image` wrote (make test builds them first),
+    # checked with independent tools; the QEMU part then boots the VHDX.
+    echo "== disk image checks (sgdisk, sfdisk, fsck.fat, qemu-img)"
+    out=$RESULTS/image-check.out
+    bash tests/image/check_image.sh "$BUILD/sinter" "$BUILD/sinter.efi" "${IMAGE_CMDLINE-}" > "$out"
+    p=$(grep -c '^ok - ' "$out" || true)
+    f=$(grep -c '^not ok - ' "$out" || true)
+    [ "$p" -gt 0 ] || f=$((f + 1))
+    sed -n '/^not ok/,/^ok/p' "$out" | grep -v '^ok' | sed 's/^/  [image] /'
+    echo "image: check_image: $p passed, $f failed"
+    passed=$((passed + p)) failed=$((failed + f))
+fi
 
 if part qemu; then
     echo "== in-kernel suites and boot scenarios (QEMU/OVMF, TCG)"
