@@ -154,7 +154,7 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 test-host: $(BUILD)/.deps $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@PARTS=host,fuzz bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+	@PARTS=host,fuzz,scripts bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Both build the disk images first: the image checks read them and one QEMU
 # job boots build/sinter.vhdx, the file a Hyper-V user copies.

@@ -10,9 +10,9 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 passed=0 failed=0
 
-# PARTS=host,fuzz,image,qemu (default all) runs a subset: make test-host,
-# test-kernel.
-PARTS=${PARTS:-host,fuzz,image,qemu}
+# PARTS=host,fuzz,scripts,image,qemu (default all) runs a subset: make
+# test-host, test-kernel.
+PARTS=${PARTS:-host,fuzz,scripts,image,qemu}
 part() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 part host || HOST_TESTS=
 part fuzz || FUZZ_TARGETS=
@@ -51,18 +51,32 @@ for t in $FUZZ_TARGETS; do
     fi
 done
 
+# count_lines PART NAME FILE: adds a file of "ok - "/"not ok - " lines to the
+# totals (no line at all is one failure) and shows what failed.
+count_lines() {
+    local p f
+    p=$(grep -c '^ok - ' "$3" || true)
+    f=$(grep -c '^not ok - ' "$3" || true)
+    [ "$p" -gt 0 ] || [ "$f" -gt 0 ] || f=1
+    awk '/^not ok - /{show=1} /^ok - /{show=0} show' "$3" | sed "s/^/  [$2] /"
+    echo "$1: $2: $p passed, $f failed"
+    passed=$((passed + p)) failed=$((failed + f))
+}
+
+if part scripts; then
+    # The Hyper-V VM script, parsed by the tree-sitter PowerShell grammar.
+    echo "== PowerShell syntax (tree-sitter-powershell under node)"
+    bash tests/hyperv/check_ps_syntax.sh "$BUILD" > "$RESULTS/ps-syntax.out" 2>&1
+    count_lines scripts ps_syntax "$RESULTS/ps-syntax.out"
+fi
+
 if part image; then
     # The disk images `make image` wrote (make test builds them first),
     # checked with independent tools; the QEMU part then boots the VHDX.
     echo "== disk image checks (sgdisk, sfdisk, fsck.fat, qemu-img)"
     out=$RESULTS/image-check.out
-    bash tests/image/check_image.sh "$BUILD/sinter" "$BUILD/sinter.efi" "${IMAGE_CMDLINE-}" > "$out"
-    p=$(grep -c '^ok - ' "$out" || true)
-    f=$(grep -c '^not ok - ' "$out" || true)
-    [ "$p" -gt 0 ] || f=$((f + 1))
-    sed -n '/^not ok/,/^ok/p' "$out" | grep -v '^ok' | sed 's/^/  [image] /'
-    echo "image: check_image: $p passed, $f failed"
-    passed=$((passed + p)) failed=$((failed + f))
+    bash tests/image/check_image.sh "$BUILD/sinter" "$BUILD/sinter.efi" "${IMAGE_CMDLINE-}" > "$out" 2>&1
+    count_lines image check_image "$out"
 fi
 
 if part qemu; then

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Checks the Hyper-V VM script's syntax with a real PowerShell parser: the
+# tree-sitter PowerShell grammar (npm package tree-sitter-powershell, which
+# ships its grammar as WebAssembly) run by web-tree-sitter under node.
+# Installed by this script into build/ps-parser (npm, exact versions, no
+# install scripts). Then proves the check can fail: three broken copies of
+# the script (a missing brace, a missing parenthesis, an unterminated string)
+# must each be reported.
+#   tests/hyperv/check_ps_syntax.sh build
+# Prints one "ok - ..." or "not ok - ..." line per check.
+set -u
+build=$1
+prefix=$build/ps-parser
+script=scripts/hyperv/new-sinter-vm.ps1
+checker=tests/hyperv/ps_syntax.cjs
+want="tree-sitter-powershell@0.26.4 web-tree-sitter@0.27.2"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "not ok - node and npm present (apt-get install nodejs npm; make deps)"
+    exit 0
+fi
+stamp=$prefix/.installed
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    rm -rf "$prefix"
+    mkdir -p "$prefix"
+    echo '{"name":"sinter-ps-parser","private":true}' > "$prefix/package.json"
+    # shellcheck disable=SC2086
+    if ! out=$(cd "$prefix" && npm install --no-audit --no-fund --ignore-scripts --save-exact $want 2>&1); then
+        echo "not ok - npm install $want into $prefix"
+        printf '%s\n' "$out" | tail -n 10 | sed 's/^/    # /'
+        exit 0
+    fi
+    echo "$want" > "$stamp"
+fi
+
+out=$(node "$checker" "$prefix" "$script" 2>&1)
+rc=$?
+printf '%s\n' "$out" | grep -E '^(not )?ok - |^    #'
+if [ $rc -ne 0 ] && ! grep -q '^not ok - ' <<<"$out"; then
+    echo "not ok - $script parses as PowerShell (the checker failed, status $rc)"
+    printf '%s\n' "$out" | tail -n 10 | sed 's/^/    # /'
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sinter-ps.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# Each breakage is made by one edit that must change the file.
+break_copy() {
+    local name=$1 expr=$2
+    sed "$expr" "$script" > "$work/$name.ps1"
+    if cmp -s "$script" "$work/$name.ps1"; then
+        echo "not ok - broken copy '$name' differs from the script (the edit no longer matches)"
+        return
+    fi
+    # A report, not a crash of the checker: a "not ok" line with a position.
+    if node "$checker" "$prefix" "$work/$name.ps1" > "$work/$name.out" 2>&1 ||
+       ! grep -q '^not ok - ' "$work/$name.out"; then
+        echo "not ok - the parser reports the broken copy '$name'"
+        tail -n 5 "$work/$name.out" | sed 's/^/    # /'
+    else
+        echo "ok - the parser reports the broken copy '$name': $(grep -m1 '#' "$work/$name.out" | sed 's/.*\.ps1://')"
+    fi
+}
+break_copy missing-brace '0,/^}$/s/^}$//'
+break_copy missing-paren 's/^if (-not (Get-Module -ListAvailable -Name Hyper-V)) {/if (-not (Get-Module -ListAvailable -Name Hyper-V) {/'
+break_copy open-string '0,/^\$pipe = "/s/-com1"$/-com1/'
+exit 0
