@@ -1,7 +1,7 @@
 // Parses PowerShell files with the tree-sitter PowerShell grammar (run by
 // web-tree-sitter under node) and reports every ERROR or MISSING node with
 // its line and column. Exit status 0 only if every file parses cleanly.
-//   node ps_syntax.cjs <npm prefix holding node_modules> file.ps1...
+//   PS_SYNTAX_OUT=report.txt node ps_syntax.cjs <npm prefix holding node_modules> file.ps1...
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -23,30 +23,42 @@ async function main() {
   parser.setLanguage(language);
 
   let bad = 0;
+  const out = [];
+  const say = (line) => out.push(line);
   for (const file of files) {
     const tree = parser.parse(fs.readFileSync(file, 'utf8'));
     const problems = [];
-    // Depth-first walk of every node, named or not: MISSING nodes are
-    // zero-width tokens the parser invented to recover.
-    const walk = (node) => {
-      if (node.isMissing) {
-        problems.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1}: missing "${node.type}"`);
-      } else if (node.type === 'ERROR') {
-        const text = node.text.split('\n')[0].slice(0, 60);
-        problems.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1}: syntax error at "${text}"`);
-      }
-      for (let i = 0; i < node.childCount; i++) walk(node.child(i));
+    // Depth-first walk of every node, named or not, with a tree cursor
+    // (child-by-index access is quadratic on a large ERROR node). MISSING
+    // nodes are zero-width tokens the parser invented to recover.
+    const report = (node) => {
+      const at = `${node.startPosition.row + 1}:${node.startPosition.column + 1}`;
+      if (node.isMissing) problems.push(`${at}: missing "${node.type}"`);
+      else problems.push(`${at}: syntax error at "${node.text.split('\n')[0].slice(0, 60)}"`);
     };
-    walk(tree.rootNode);
+    const c = tree.walk();
+    for (;;) {
+      if (c.nodeIsMissing || c.nodeType === 'ERROR') report(c.currentNode);
+      if (c.gotoFirstChild()) continue;
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) break;
+      }
+      if (c.currentDepth === 0) break;
+    }
     if (tree.rootNode.type !== 'program') problems.push(`root node is ${tree.rootNode.type}, not program`);
     if (problems.length) {
       bad++;
-      console.log(`not ok - ${file} parses as PowerShell`);
-      for (const p of problems) console.log(`    # ${file}:${p}`);
+      say(`not ok - ${file} parses as PowerShell`);
+      for (const p of problems) say(`    # ${file}:${p}`);
     } else {
-      console.log(`ok - ${file} parses as PowerShell (${tree.rootNode.descendantCount} nodes)`);
+      say(`ok - ${file} parses as PowerShell (${tree.rootNode.descendantCount} nodes)`);
     }
   }
+  // The report goes to a file in one synchronous write, ending "# end":
+  // under load node sometimes does not exit after a run, so the caller
+  // reads this file and stops the process itself.
+  say('# end');
+  require('fs').writeFileSync(process.env.PS_SYNTAX_OUT || '/dev/stdout', out.join('\n') + '\n');
   process.exit(bad ? 1 : 0);
 }
 main().catch((e) => { console.error(e); process.exit(2); });
