@@ -35,6 +35,7 @@ static const struct option_def defs[] = {
     { "hvsim.channels", OPT_U64, NULL, 0, 2043, "model channels besides the 4 built-in ones (2047 offers at most)" },
     { "hvsim.relids", OPT_STRING, NULL, 0, 0, "dense|sparse|random:<seed>" },
     { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
+    { "hvsim.inject", OPT_ENUM, "direct|posted", 0, 0, "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors" },
     { "hvsim.shutdown_after", OPT_U64, NULL, 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up" },
 };
 

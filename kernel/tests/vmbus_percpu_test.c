@@ -2,6 +2,8 @@
  * moved (MODIFYCHANNEL) to each CPU's VP in turn, and that CPU's SIEF scan
  * takes its echoes; and every CPU takes a posted notification. */
 #include <stddef.h>
+#include <string.h>
+#include "kernel/options.h"
 #include "kernel/ktest.h"
 #include "kernel/tests/vmbus_echo.h"
 #include "kernel/percpu.h"
@@ -27,6 +29,8 @@ KTEST_T(every_cpu, "vmbus.every_cpu_takes_interrupts", 60000)
     struct vmbus_channel *ch = echo_find_open();
     if (!ch)
         return;
+    const char *inj = option_str("hvsim.inject");
+    bool posted_mode = inj && strcmp(inj, "posted") == 0;
     uint32_t home = ch->target_vp;
     uint64_t seq = 0;
     /* Below 4.1 there is no MODIFYCHANNEL: only the channel's own CPU. */
@@ -44,7 +48,15 @@ KTEST_T(every_cpu, "vmbus.every_cpu_takes_interrupts", 60000)
                 break;
         }
         uint64_t before = vmbus_kernel_events_on(i);
+        struct pi_stats p0, p1;
+        pi_get_stats(i, &p0);
         struct echo_result r = echo_run(ch, seq, 200, 3000, NULL);
+        pi_get_stats(i, &p1);
+        /* hvsim.inject=posted: those interrupts came through CPU i's descriptor. */
+        if (posted_mode && (p1.posted == p0.posted || p1.notifications == p0.notifications))
+            ktest_fail(__FILE__, __LINE__, "CPU%u: no posting by the model (%llu posted, %llu notifications)",
+                       i, (unsigned long long)(p1.posted - p0.posted),
+                       (unsigned long long)(p1.notifications - p0.notifications));
         seq += r.sent;
         KT_CHECK(!r.stalled);
         KT_CHECK_EQ(r.sent, 200);
