@@ -88,8 +88,8 @@ scenario_pi_trace() {
     check "$n" "trace=pi shows both descriptors and notifications on both CPUs" eval '
         has "$n" "^pi: CPU0 descriptor at 0x[0-9a-f]*[048c]0: NV 0xf2, NDST 0x0[^0-9a-f]" &&
         has "$n" "^pi: CPU1 descriptor at 0x[0-9a-f]*[048c]0: NV 0xf2, NDST 0x100[^0-9a-f]" &&
-        has "$n" "^pi: CPU0 notification: 1 vector\(s\) dispatched" &&
-        has "$n" "^pi: CPU1 notification: 1 vector\(s\) dispatched" &&
+        has "$n" "^pi: CPU0 notification: [1-9][0-9]* vector\(s\) dispatched" &&
+        has "$n" "^pi: CPU1 notification: [1-9][0-9]* vector\(s\) dispatched" &&
         has "$n" "^ok 1 - pi.layout_and_target" && rc_is "$n" 0'
 }
 
