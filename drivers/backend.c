@@ -56,3 +56,32 @@ int backend_select(const struct backend_choice *c, const struct hv_boot_params *
     }
     return hv_init(p, &backend_model_ops);
 }
+
+int backend_early_rates(const struct backend_choice *c, unsigned nr_cpus, struct backend_rates *out)
+{
+    const struct hv_backend_ops *ops = NULL;
+    struct hv_info info;
+    if (c->want == BACKEND_OFF)
+        return -1;
+    /* The same pick as backend_select makes later. */
+    if (c->want != BACKEND_MODEL && c->real && c->real->cpuid) {
+        hv_detect_read(c->real->cpuid, &info);
+        if (info.features_valid)
+            ops = c->real;
+    }
+    if (!ops) {
+        if (c->want == BACKEND_REAL || !c->start_model || c->start_model(nr_cpus) != 0)
+            return -1;
+        ops = &backend_model_ops;
+        hv_detect_read(ops->cpuid, &info);
+    }
+    /* TLFS "Timers": the frequency MSRs exist when CPUID 0x40000003 says
+     * so (AccessFrequencyMsrs, or the older EDX bit). */
+    if (!info.features_valid || !info.has_freq_msrs)
+        return -1;
+    if (ops->rdmsr(HV_X64_MSR_TSC_FREQUENCY, &out->tsc_hz) != 0 ||
+        ops->rdmsr(HV_X64_MSR_APIC_FREQUENCY, &out->apic_hz) != 0 || !out->tsc_hz || !out->apic_hz)
+        return -1;
+    out->source = ops->kind == HV_BACKEND_MODEL ? BACKEND_RATES_MODEL : BACKEND_RATES_HYPERV;
+    return 0;
+}

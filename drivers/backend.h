@@ -28,6 +28,19 @@ struct backend_choice {
  * says why; the kernel boots on without VMBus). */
 int backend_select(const struct backend_choice *c, const struct hv_boot_params *p);
 
+/* Before the kernel measures its clocks: the TSC and APIC timer rates the
+ * backend backend_select would pick states in its frequency MSRs, so the
+ * kernel needs no calibration window (a Generation 2 VM has no HPET). For
+ * the model this starts it (start_model must then be idempotent). 0 with
+ * the rates, -1 when there are none (hv=off, no backend, no MSRs). */
+#define BACKEND_RATES_HYPERV "hyper-v frequency MSRs"
+#define BACKEND_RATES_MODEL "model frequency MSRs"
+struct backend_rates {
+    uint64_t tsc_hz, apic_hz;   /* APIC timer input clock, before the divider */
+    const char *source;         /* BACKEND_RATES_HYPERV or BACKEND_RATES_MODEL */
+};
+int backend_early_rates(const struct backend_choice *c, unsigned nr_cpus, struct backend_rates *out);
+
 /* The model as a backend: its CPUID and its MSRs on the current VP. */
 extern const struct hv_backend_ops backend_model_ops;
 

@@ -12,6 +12,7 @@
 #include "kernel/clock.h"
 #include "kernel/timer.h"
 #include "kernel/pmm.h"
+#include "kernel/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "drivers/backend.h"
 #include "drivers/hv/hv.h"
@@ -29,15 +30,31 @@ static void synic_on_this_cpu(void *arg)
     hv_synic_init_cpu(this_cpu()->index);
 }
 
-static int hv_up(void)
+static struct backend_choice backend_choice(void)
 {
-    struct hv_boot_params p;
-    hv_kernel_boot_params(&p, cpu_count);
-    struct backend_choice c = {
+    return (struct backend_choice){
         .want = backend_parse_option(option_str("hv")),
         .real = &hv_kernel_real_ops,
         .start_model = hvsim_kernel_start,
     };
+}
+
+void drivers_early_clock(void)
+{
+    struct backend_choice c = backend_choice();
+    struct backend_rates r;
+    if (backend_early_rates(&c, acpi.cpus, &r) != 0)
+        return;
+    log_info("hv", "TSC %llu kHz, APIC timer %llu kHz from the %s: no calibration window",
+             (unsigned long long)(r.tsc_hz / 1000), (unsigned long long)(r.apic_hz / 1000), r.source);
+    clock_offer_rates(r.tsc_hz, r.apic_hz / 16, r.source);
+}
+
+static int hv_up(void)
+{
+    struct hv_boot_params p;
+    hv_kernel_boot_params(&p, cpu_count);
+    struct backend_choice c = backend_choice();
     if (backend_select(&c, &p) != 0)
         return -1;
     int r = hv_kernel_start_boot_cpu();

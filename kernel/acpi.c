@@ -61,6 +61,10 @@ static const struct sdt_header *map_table(uint64_t pa)
 static void parse_madt(const struct sdt_header *h)
 {
     struct madt_info *m = &acpi.madt;
+    uint32_t flags;
+    memcpy(&flags, (const uint8_t *)h + 40, 4);   /* after the local APIC address */
+    acpi.have_madt = true;
+    acpi.pcat_compat = flags & 1u;                /* PCAT_COMPAT: dual 8259s present */
     madt_parse(h, h->length, m);
     for (unsigned i = 0; i < m->enabled; i++)
         acpi.apic_ids[i] = m->cpus[i].apic_id;
@@ -170,9 +174,10 @@ bool acpi_init(uint64_t rsdp_pa)
     }
     if (!acpi.cpus)
         acpi.cpus = 1;
-    log_info("acpi", "oem %s, %u cpu(s), pm timer %s0x%x, hpet 0x%llx, ioapic 0x%llx, S5 %s",
+    log_info("acpi", "oem %s, %u cpu(s), pm timer %s0x%x, hpet 0x%llx, ioapic 0x%llx, S5 %s, 8259 %s",
              acpi.oem_id, acpi.cpus, acpi.pm_timer_32bit ? "32-bit " : "", acpi.pm_timer_port,
              (unsigned long long)acpi.hpet_base, (unsigned long long)acpi.ioapic_base,
-             acpi.s5_found ? "found" : "not found");
+             acpi.s5_found ? "found" : "not found",
+             !acpi.have_madt ? "assumed (no MADT)" : acpi.pcat_compat ? "present (PCAT_COMPAT)" : "absent");
     return true;
 }

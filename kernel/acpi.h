@@ -13,6 +13,8 @@ struct acpi_info {
     uint16_t pm_timer_port;     /* 0: none */
     bool pm_timer_32bit;
     uint64_t hpet_base;         /* 0: none */
+    bool have_madt;
+    bool pcat_compat;           /* MADT flags bit 0 (ACPI 6.5, 5.2.12): a PC-AT 8259 pair exists */
     uint16_t pm1a_cnt_port;     /* for S5 power-off */
     uint16_t pm1b_cnt_port;
     uint8_t s5_typ_a, s5_typ_b;

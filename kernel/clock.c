@@ -11,14 +11,14 @@ static uint64_t ref_hz;
 static volatile uint64_t *hpet;
 static uint64_t pm_last, pm_high;
 static uint64_t tsc_rate, tsc_base, lapic_rate;
-static const char *tsc_source = "calibrated";
+static const char *tsc_source = "none";
 
 #define HPET_CAP 0x00
 #define HPET_CONF 0x10 / 8
 #define HPET_COUNTER 0xf0 / 8
 #define PM_TIMER_HZ 3579545ull  /* ACPI spec 4.8.3.3 */
 
-bool refclock_init(void)
+bool refclock_init(bool use_pm_timer)
 {
     if (acpi.hpet_base) {
         vm_map_mmio(acpi.hpet_base, 1024);
@@ -31,7 +31,7 @@ bool refclock_init(void)
             return true;
         }
     }
-    if (acpi.pm_timer_port) {
+    if (acpi.pm_timer_port && use_pm_timer) {
         ref = REF_PMTMR;
         ref_hz = PM_TIMER_HZ;
         pm_last = inl(acpi.pm_timer_port);
@@ -65,17 +65,22 @@ uint64_t refclock_read(void)
     return 0;
 }
 
-void clock_calibrate(void)
+/* Rates a hypervisor states (Hyper-V's frequency MSRs), offered before
+ * clock_calibrate; 0 = none. */
+static uint64_t offered_tsc, offered_lapic;
+static const char *offered_source;
+
+void clock_offer_rates(uint64_t tsc, uint64_t lapic_div16, const char *source)
 {
-    if (ref == REF_NONE) {
-        /* No platform clock: trust CPUID leaf 0x15 if it has the numbers. */
-        struct cpuid_regs r = cpuid(0x15, 0);
-        tsc_rate = r.eax && r.ebx && r.ecx ? (uint64_t)r.ecx * r.ebx / r.eax : 2000000000ull;
-        lapic_rate = tsc_rate / 16;
-        tsc_source = "assumed";
-        tsc_base = rdtsc();
-        return;
-    }
+    offered_tsc = tsc;
+    offered_lapic = lapic_div16;
+    offered_source = source;
+}
+
+bool clock_measure(uint64_t *tsc, uint64_t *lapic_div16)
+{
+    if (ref == REF_NONE)
+        return false;
     /* 50 ms window; the LAPIC timer counts down at the bus rate / 16. */
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
@@ -93,8 +98,76 @@ void clock_calibrate(void)
     uint32_t left = apic_read(APIC_TIMER_CUR);
     apic_write(APIC_TIMER_INIT, 0);
     uint64_t elapsed = r1 - r0;
-    tsc_rate = (t1 - t0) * ref_hz / elapsed;
-    lapic_rate = (uint64_t)(0xffffffffu - left) * ref_hz / elapsed;
+    *tsc = (t1 - t0) * ref_hz / elapsed;
+    *lapic_div16 = (uint64_t)(0xffffffffu - left) * ref_hz / elapsed;
+    return true;
+}
+
+bool clock_cpuid_rates(uint64_t *tsc, uint64_t *lapic_div16, const char **source)
+{
+    uint32_t max = cpuid(0, 0).eax;
+    /* Leaf 0x15: TSC = crystal * EBX / EAX; the crystal also drives the
+     * LAPIC timer (SDM vol. 3, 11.5.4 and CPUID leaf 15H). */
+    if (max >= 0x15) {
+        struct cpuid_regs r = cpuid(0x15, 0);
+        if (r.eax && r.ebx && r.ecx) {
+            *tsc = (uint64_t)r.ecx * r.ebx / r.eax;
+            *lapic_div16 = r.ecx / 16;
+            *source = "cpuid 0x15";
+            return true;
+        }
+    }
+    /* Leaf 0x16: base frequency and bus (reference) frequency in MHz. */
+    if (max >= 0x16) {
+        struct cpuid_regs r = cpuid(0x16, 0);
+        if (r.eax & 0xffff) {
+            *tsc = (uint64_t)(r.eax & 0xffff) * 1000000ull;
+            *lapic_div16 = (uint64_t)(r.ecx & 0xffff) * 1000000ull / 16;
+            *source = "cpuid 0x16";
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Sane rates only: a hypervisor's word is still the host's, checked. */
+static bool plausible(uint64_t tsc, uint64_t lapic_div16)
+{
+    return tsc >= 1000000ull && tsc <= 100000000000ull && lapic_div16 >= 1000ull &&
+           lapic_div16 <= 10000000000ull;
+}
+
+/* The chain: the hypervisor's stated rates (no measuring window at all),
+ * else a 50 ms window against the HPET or the ACPI PM timer, else CPUID
+ * leaves 0x15/0x16, else a guess. */
+void clock_calibrate(void)
+{
+    uint64_t tsc = 0, lapic = 0;
+    const char *src = NULL;
+    if (offered_tsc) {
+        if (plausible(offered_tsc, offered_lapic)) {
+            tsc = offered_tsc;
+            lapic = offered_lapic;
+            src = offered_source;
+        } else {
+            log_warn("clock", "%s rates refused: TSC %llu Hz, LAPIC timer %llu Hz (div 16)",
+                     offered_source, (unsigned long long)offered_tsc,
+                     (unsigned long long)offered_lapic);
+        }
+    }
+    if (!src && clock_measure(&tsc, &lapic))
+        src = refclock_name();
+    if (!src && !(clock_cpuid_rates(&tsc, &lapic, &src) && plausible(tsc, lapic)))
+        src = NULL;
+    if (!src) {
+        tsc = 2000000000ull;
+        lapic = tsc / 16;
+        src = "assumed";
+        log_warn("clock", "no hypervisor rates, HPET, ACPI PM timer or CPUID rates: TSC rate is a guess");
+    }
+    tsc_rate = tsc;
+    lapic_rate = lapic;
+    tsc_source = src;
     tsc_base = rdtsc();
 }
 

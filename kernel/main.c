@@ -79,20 +79,30 @@ static void kernel_main_on_own_stack(void *arg)
                  (unsigned long long)bi->fb.base);
 
     acpi_init(bi->acpi_rsdp);
-    pic_disable();
+    /* The 8259s are never used (every interrupt goes through the LAPIC);
+     * where they exist they are remapped and masked so a stray one cannot
+     * look like an exception. A Generation 2 VM has none: its MADT lacks
+     * PCAT_COMPAT, and ports 0x20/0xa0 are not touched. */
+    if (!acpi.have_madt || acpi.pcat_compat)
+        pic_disable();
     apic_init();
     cpus[0].apic_id = apic_id();
     cpus[0].seen_apic_id = cpus[0].apic_id;
     if (acpi.cpus > 1)
         apic_park_other_cpus();
-    if (!refclock_init())
-        log_warn("clock", "no HPET or ACPI PM timer: TSC rate is a guess");
+    /* pmtimer=0 hides the ACPI PM timer, as on a platform without one. */
+    bool use_pm = option_bool("pmtimer", true);
+    if (!use_pm && acpi.pm_timer_port)
+        log_info("clock", "pmtimer=0: ACPI PM timer at 0x%x not used", acpi.pm_timer_port);
+    refclock_init(use_pm);
+    drivers_early_clock();   /* a hypervisor's stated rates, if it has any */
     clock_calibrate();
     timer_start((unsigned)option_u64("timer_hz", 100));
     irq_enable();
-    log_info("clock", "reference %s at %llu Hz; TSC %llu kHz; LAPIC timer %llu kHz (div 16); tick %u Hz %s",
-             refclock_name(), (unsigned long long)refclock_hz(), (unsigned long long)(tsc_hz() / 1000),
-             (unsigned long long)(lapic_timer_hz() / 1000), timer_hz(), timer_mode_name());
+    log_info("clock", "TSC %llu kHz, LAPIC timer %llu kHz (div 16) from %s; reference %s at %llu Hz; tick %u Hz %s",
+             (unsigned long long)(tsc_hz() / 1000), (unsigned long long)(lapic_timer_hz() / 1000),
+             clock_tsc_source(), refclock_name(), (unsigned long long)refclock_hz(), timer_hz(),
+             timer_mode_name());
     ipi_init();
     pi_init();
     pi_init_cpu();

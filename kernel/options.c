@@ -22,6 +22,7 @@ static const struct option_def defs[] = {
     { "trace", OPT_LIST, "hv|vmbus|pi|irq", 0, 0, "narrate protocol steps (irq: structured events for make trace)" },
     { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
     { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
+    { "pmtimer", OPT_BOOL, NULL, 0, 0, "use the ACPI PM timer as a clock reference (0: hide it)" },
     { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
     { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
     { "smp.max", OPT_U64, NULL, 1, 64, "start at most this many CPUs (the boot CPU included)" },

@@ -8,5 +8,8 @@ void summary_format(char *buf, size_t n);
  * after the core is up; then their deferred work, from the idle loop with
  * interrupts enabled. */
 void drivers_late_init(void);
+/* Before the clock calibration: a hypervisor's stated TSC and APIC timer
+ * rates (clock_offer_rates), if the backend that will be picked has them. */
+void drivers_early_clock(void);
 void drivers_idle(void);
 #endif

@@ -13,6 +13,9 @@
 #   DISPLAY_MODE  none (default) or gtk/sdl to see the framebuffer console
 #   SERIAL_IN=1   a timed run still reads serial input from stdin (a test
 #                 typing at the console); otherwise it reads /dev/null
+#   SERIAL   none: no serial port at all (a Gen2 VM without a COM port); the
+#            log is then only on the framebuffer
+#   QMP      path of a QMP socket to create (e.g. for screendump)
 # Exit status: the guest's (isa-debug-exit value), 124 on timeout, 125 if
 # QEMU ended without a status (reset, triple fault, crash).
 set -euo pipefail
@@ -60,10 +63,14 @@ args=(
     -drive if=pflash,format=raw,unit=1,file="$work/vars.fd"
     -drive "$disk_arg"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
-    -chardev stdio,id=ser0,logfile="$LOG",signal=off
-    -serial chardev:ser0
     -display "${DISPLAY_MODE:-none}" -monitor none -net none -no-reboot
 )
+if [ "${SERIAL:-}" = none ]; then
+    args+=(-serial none)
+else
+    args+=(-chardev stdio,id=ser0,logfile="$LOG",signal=off -serial chardev:ser0)
+fi
+[ -n "${QMP:-}" ] && args+=(-qmp "unix:$QMP,server=on,wait=off")
 [ "${GDB:-0}" = 1 ] && args+=(-s -S) && echo "qemu-run: waiting for gdb on :1234 (gdb -x scripts/gdbinit)" >&2
 
 set +e

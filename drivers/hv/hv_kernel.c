@@ -3,6 +3,7 @@
  * behind hv_boot_params, and the boot CPU's bring-up once hv_init has
  * succeeded. Not built into host tests, which pass their own. Which backend
  * hv_init gets is decided in drivers/backend.c. */
+#include <string.h>
 #include "drivers/hv/hv_internal.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -113,10 +114,12 @@ void hv_kernel_boot_params(struct hv_boot_params *p, unsigned nr_cpus)
 int hv_kernel_start_boot_cpu(void)
 {
     /* Hyper-V states its TSC and APIC timer rates (a Gen2 VM may have no
-     * HPET for the calibration to lean on): take them and keep the tick
-     * rate by reprogramming the period. The model's rates are the kernel's
-     * own measurement, so there is nothing to take. */
-    if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && (hv_tsc_hz() || hv_apic_hz())) {
+     * HPET for the calibration to lean on). Normally the clock took them
+     * before calibrating (drivers_early_clock); if not, take them now and
+     * keep the tick rate by reprogramming the period. */
+    bool rates_taken = strcmp(clock_tsc_source(), "hyper-v frequency MSRs") == 0;
+    if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && !rates_taken &&
+        (hv_tsc_hz() || hv_apic_hz())) {
         if (hv_tsc_hz())
             clock_set_tsc_hz(hv_tsc_hz(), "hyper-v frequency MSR");
         if (hv_apic_hz())

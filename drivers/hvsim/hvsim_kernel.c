@@ -122,13 +122,39 @@ static void model_tick(void)
 
 /* ---- start ------------------------------------------------------------- */
 
+/* The platform's TSC and APIC timer rates, as a hypervisor knows its own
+ * machine: the model's host side measures them once against the platform
+ * clock (or takes CPUID 0x15/0x16), before the guest's clock exists, so
+ * the guest can take them from the frequency MSRs instead of measuring.
+ * None known: the model offers no frequency MSRs. */
+static void machine_rates(void)
+{
+    uint64_t tsc = 0, lapic_div16 = 0;
+    const char *how = refclock_name();
+    if (tsc_hz()) {                    /* the guest's clock is already up */
+        tsc = tsc_hz();
+        lapic_div16 = lapic_timer_hz();
+        how = "the kernel's clock";
+    } else if (!clock_measure(&tsc, &lapic_div16) && !clock_cpuid_rates(&tsc, &lapic_div16, &how)) {
+        tsc = lapic_div16 = 0;
+        how = "nothing";
+    }
+    machine.tsc_hz = tsc;
+    machine.apic_hz = lapic_div16 * 16;
+    log_info("hvsim", "host: platform TSC %llu kHz, APIC timer %llu kHz (from %s)",
+             (unsigned long long)(tsc / 1000), (unsigned long long)(lapic_div16 * 16 / 1000), how);
+}
+
+static bool model_started;
+
 int hvsim_kernel_start(unsigned nr_cpus)
 {
     struct hvsim_config cfg;
+    if (model_started)   /* started early for its frequency MSRs */
+        return 0;
     const char *inj = option_str("hvsim.inject");
     inject_posted = inj && strcmp(inj, "posted") == 0;
-    machine.tsc_hz = tsc_hz();
-    machine.apic_hz = lapic_timer_hz() * 16;
+    machine_rates();
     irq_register(HVSIM_TRAP_VECTOR, model_trap, NULL, IRQ_NO_EOI);
     hvsim_default_config(&cfg, nr_cpus ? nr_cpus : 1);
     if (hvsim_init(&machine, &cfg) != 0) {
@@ -141,6 +167,7 @@ int hvsim_kernel_start(unsigned nr_cpus)
     if (timer_add_tick_callback(model_tick) != 0)
         log_warn("hvsim", "no tick callback slot: the model's synthetic timers and "
                  "VMBus host will not run");
+    model_started = true;
     return 0;
 }
 
