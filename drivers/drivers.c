@@ -15,6 +15,7 @@
 #include "kernel/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "drivers/backend.h"
+#include "drivers/status_page.h"
 #include "drivers/hv/hv.h"
 #include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/vmbus/vmbus.h"
@@ -89,6 +90,7 @@ void drivers_late_init(void)
  * when the host's shutdown IC asked for one. */
 void drivers_idle(void)
 {
+    status_page_tick();
     if (!vmbus_kernel_up())
         return;
     vmbus_poll();
@@ -111,4 +113,9 @@ void summary_format(char *buf, size_t n)
         else
             snprintf(buf + k + 1, n - (size_t)k - 1, "vmbus=none offers=0 hwm=0");
     }
+}
+
+void drivers_status_page(const char *summary)
+{
+    status_page_show(summary);
 }

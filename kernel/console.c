@@ -82,6 +82,34 @@ unsigned long console_line_breaks(void)
     return __atomic_load_n(&line_breaks, __ATOMIC_RELAXED);
 }
 
+void console_write_serial(const char *s, size_t n)
+{
+    uint64_t f = spin_lock_irqsave(&lock);
+    uart_write(s, n);
+    spin_unlock_irqrestore(&lock, f);
+}
+
+bool console_page_reserve(unsigned rows)
+{
+    uint64_t f = spin_lock_irqsave(&lock);
+    bool ok = fb_up && fbcon_reserve_top(rows);
+    spin_unlock_irqrestore(&lock, f);
+    return ok;
+}
+
+void console_page_put(unsigned row, const char *text)
+{
+    uint64_t f = spin_lock_irqsave(&lock);
+    if (fb_up)
+        fbcon_put_at(0, row, text);
+    spin_unlock_irqrestore(&lock, f);
+}
+
+unsigned console_page_cols(void)
+{
+    return fb_up ? fbcon_cols() : 0;
+}
+
 void console_panic_mode(void)
 {
     panicking = true;

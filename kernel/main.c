@@ -115,6 +115,8 @@ static void kernel_main_on_own_stack(void *arg)
     summary_format(line, sizeof line);
     log_info("sinter", "%s", line);
     log_info("sinter", "kernel entry to summary: %llu ms", (unsigned long long)boot_ms);
+    if (!option_bool("exit", false))
+        drivers_status_page(line);
 
     const char *bench = option_str("bench");
     if (bench && strcmp(bench, "pi") == 0) {

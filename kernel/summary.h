@@ -12,4 +12,6 @@ void drivers_late_init(void);
  * rates (clock_offer_rates), if the backend that will be picked has them. */
 void drivers_early_clock(void);
 void drivers_idle(void);
+/* The framebuffer status page (drivers/status_page.c), after the summary. */
+void drivers_status_page(const char *summary);
 #endif

@@ -5,7 +5,7 @@
 # drivers/*.c bring-up) is in none of them.
 
 # Wire definitions shared by guest and model (drivers/hyperv): the name tables.
-WIRE_SRCS := drivers/hyperv/tlfs_names.c
+WIRE_SRCS := drivers/hyperv/tlfs_names.c drivers/hyperv/vmbus_class_names.c
 
 # The guest (runs on real Hyper-V too).
 GUEST_HV_DETECT_SRCS := drivers/hv/hv_detect.c

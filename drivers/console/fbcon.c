@@ -10,6 +10,7 @@ extern const uint8_t font_psf[], font_psf_end[];
 static struct psf_font font;
 static volatile uint32_t *fbmem;
 static uint32_t width, height, pitch, cols, rows, col, row;
+static uint32_t top;   /* rows [0, top) belong to the status page; the log scrolls below */
 static uint32_t fg = 0xc0c0c0, bg = 0x000000;
 static bool bgr;
 static bool ready;
@@ -60,13 +61,45 @@ static void draw(uint32_t c, uint32_t r, char ch)
 
 static void scroll(void)
 {
-    uint32_t by = rows / 4 ? rows / 4 : 1;
+    uint32_t span = rows - top;
+    uint32_t by = span / 4 ? span / 4 : 1;
     size_t line = (size_t)pitch * font.height;
-    memmove((void *)fbmem, (const void *)(fbmem + by * line), (rows - by) * line * 4);
+    memmove((void *)(fbmem + top * line), (const void *)(fbmem + (top + by) * line), (span - by) * line * 4);
     uint32_t pix = pixel(bg);
     for (size_t i = (rows - by) * line; i < rows * line; i++)
         fbmem[i] = pix;
     row -= by;
+}
+
+static void clear_rows(uint32_t from, uint32_t to)
+{
+    uint32_t pix = pixel(bg);
+    for (size_t i = (size_t)from * font.height * pitch; i < (size_t)to * font.height * pitch; i++)
+        fbmem[i] = pix;
+}
+
+uint32_t fbcon_cols(void) { return ready ? cols : 0; }
+uint32_t fbcon_rows(void) { return ready ? rows : 0; }
+
+bool fbcon_reserve_top(uint32_t n)
+{
+    if (!ready || n + 4 > rows)
+        return false;
+    top = n;
+    clear_rows(0, rows);
+    col = 0;
+    row = top;
+    return true;
+}
+
+void fbcon_put_at(uint32_t c, uint32_t r, const char *s)
+{
+    if (!ready || r >= top)
+        return;
+    for (; *s && c < cols; s++)
+        draw(c++, r, *s);
+    for (; c < cols; c++)
+        draw(c, r, ' ');   /* the rest of the row: no stale text from a longer line */
 }
 
 void fbcon_write(const char *s, size_t n)

@@ -9,6 +9,8 @@
 
 void hvutil_register_all(void);
 void hvutil_unregister_all(void);
+/* Heartbeats the host sent that were answered (its "OK" in Hyper-V Manager). */
+unsigned long hvutil_heartbeats_answered(void);
 
 /* The IC drivers' kernel hooks: drivers/vmbus_kernel.c provides them in the
  * kernel, host tests and fuzzers their own. All are called from the channel

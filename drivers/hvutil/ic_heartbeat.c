@@ -1,11 +1,18 @@
 /* Heartbeat IC: the host sends a sequence number about every 2 s; a guest
  * that answers with sequence + 1 is "OK" in Hyper-V Manager. */
+#include <stdatomic.h>
 #include <string.h>
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
 
 static const struct ic_version heartbeat_versions[] = { { 3, 0 }, { 1, 0 } };
+static atomic_ulong answered;   /* heartbeats answered, for the status page */
+
+unsigned long hvutil_heartbeats_answered(void)
+{
+    return atomic_load(&answered);
+}
 
 static uint32_t heartbeat_handle(struct ic_channel_state *st, uint8_t *body, size_t len)
 {
@@ -18,6 +25,7 @@ static uint32_t heartbeat_handle(struct ic_channel_state *st, uint8_t *body, siz
     memcpy(&m.seq_num, body, sizeof m.seq_num);
     m.seq_num += 1;
     memcpy(body, &m.seq_num, sizeof m.seq_num);
+    atomic_fetch_add(&answered, 1);
     return IC_STATUS_OK;
 }
 

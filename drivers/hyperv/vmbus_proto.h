@@ -356,4 +356,8 @@ enum vmbus_packet_type {
 #define VMBUS_CLASS_SINTER_ECHO \
     VMBUS_GUID(0x73696e74, 0x6572, 0x4563, 0x68, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
 
+/* The class's short name ("heartbeat", "scsi", ...; "unknown" if not in the
+ * list above). vmbus_class_names.c. */
+const char *vmbus_class_name(const struct vmbus_guid *class_id);
+
 #endif
