@@ -16,6 +16,9 @@
  *   - the producer publishes write_index only after the packet, and
  *     interrupts the consumer only when the ring was empty before the packet
  *     and the consumer's interrupt_mask is clear;
+ *   - a consumer about to stop shows what it took in read_index, fences and
+ *     looks once more: the producer tells "empty" by read_index, so a
+ *     consumer that stops on a private index misses the next signal;
  *   - a blocked producer stores the bytes it needs in pending_send_sz; a
  *     consumer that sees the feat_pending_send_sz bit signals it when its
  *     read moves free space from at most pending_send_sz to more. */
@@ -106,7 +109,7 @@ int vh_ring_attach(struct vh_ring *r, void *mem, size_t bytes, uint32_t relid, b
         __atomic_fetch_or(&r->hdr->feature_bits, VMBUS_RING_FEAT_PENDING_SEND_SZ,
                           __ATOMIC_RELEASE);
     } else {
-        r->pos = r->released = rd;
+        r->pos = r->released = r->shown = rd;
     }
     return VH_RING_OK;
 }
@@ -209,6 +212,24 @@ int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
                      "(%u data bytes)", r->relid, w, r->size);
         return VH_RING_CORRUPT;
     }
+    if (w == r->pos && r->pos != r->shown) {
+        /* Looks empty, but the guest judges "empty" by read_index (it
+         * signals only when read_index equals where its packet starts,
+         * Linux hv_signal_on_write): until read_index shows everything we
+         * took, a packet it writes now raises no signal. So show it, fence
+         * (store then load: only a full fence orders them), and look again;
+         * then either we see its write_index or it sees our read_index. */
+        st(&r->hdr->read_index, r->pos);
+        r->shown = r->pos;
+        full_fence();
+        w = ld(&r->hdr->write_index);
+        if (!valid_index(r, w)) {
+            if (note_refusal(r))
+                log_warn("hvsim", "host: relid %u outbound ring: write_index %u invalid "
+                         "(%u data bytes)", r->relid, w, r->size);
+            return VH_RING_CORRUPT;
+        }
+    }
     if (w == r->pos)
         return 0;
     full_fence();                   /* the index before the bytes it covers */
@@ -252,7 +273,7 @@ bool vh_ring_release(struct vh_ring *r)
         return false;
     full_fence();                   /* done with the bytes before they are reused */
     st(&r->hdr->read_index, r->pos);
-    r->released = r->pos;
+    r->released = r->shown = r->pos;
     full_fence();                   /* the index before pending_send_sz */
     if (!(ld(&r->hdr->feature_bits) & VMBUS_RING_FEAT_PENDING_SEND_SZ))
         return false;

@@ -21,7 +21,9 @@ struct vh_ring {
     uint32_t size;                  /* data area bytes */
     uint32_t pos;       /* producer: where our next packet goes; consumer:
                          * where the next packet we have not read starts */
-    uint32_t released;  /* consumer: the read_index we last published */
+    uint32_t released;  /* consumer: the read_index of our last release */
+    uint32_t shown;     /* consumer: the read_index last stored (peek shows
+                         * it before it answers "empty"; see vh_ring_peek) */
     bool waiting;       /* producer: we set pending_send_sz and wait */
     uint32_t relid;     /* for log lines */
     uint64_t refused;   /* corrupt indices / descriptors seen */
@@ -58,11 +60,12 @@ int vh_ring_put(struct vh_ring *r, uint16_t type, uint16_t flags, uint64_t trans
 int vh_ring_put_raw(struct vh_ring *r, const void *bytes, uint32_t len, bool *signal);
 
 /* Consumer: copy the next packet into buf (descriptor first) without taking
- * it. 1 with *pkt, 0 when the ring is empty, VH_RING_TOO_BIG (*pkt filled,
+ * it. 1 with *pkt, 0 when the ring is empty (read_index then already shows
+ * what was popped, so the guest signals its next packet), VH_RING_TOO_BIG (*pkt filled,
  * nothing copied), VH_RING_CORRUPT (logged at a rate limit). */
 int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt);
 /* Consumer: take the packet vh_ring_peek just described. read_index moves
- * only at vh_ring_release. */
+ * at vh_ring_release, or at a peek that finds the ring empty. */
 void vh_ring_pop(struct vh_ring *r, const struct vh_pkt *pkt);
 /* Consumer: give back what was read (publish read_index). true when the
  * guest waits for room (pending_send_sz) and this release gave it: signal. */

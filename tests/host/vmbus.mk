@@ -13,3 +13,7 @@ vmbus_chan_SRCS := tests/host/vmbus_chan_test.c tests/host/vmbus_fakehost.c \
 HOST_TESTS += vmbus_ring_bytes
 vmbus_ring_bytes_SRCS := tests/host/vmbus_ring_bytes_test.c $(GUEST_VMBUS_RING_SRCS) \
     drivers/hvsim/vmbus_host_ring.c
+# Lost wake-ups: the guest's ring end against the model's, steps interleaved.
+HOST_TESTS += vmbus_ring_wakeup
+vmbus_ring_wakeup_SRCS := tests/host/vmbus_ring_wakeup_test.c $(GUEST_VMBUS_RING_SRCS) \
+    drivers/hvsim/vmbus_host_ring.c
