@@ -136,8 +136,10 @@ include $(wildcard tests/host/*.mk)
 include $(wildcard tests/fuzz/*.mk)
 HOST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
 
+# Headers host code may include (inline code lives in some of them).
+HOST_HDRS := $(wildcard tests/host/*.h lib/*.h kernel/*.h drivers/*/*.h)
 define host_test_rule
-$(BUILD)/host/$(1): $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c $$(wildcard tests/host/*.h)
+$(BUILD)/host/$(1): $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c $$(HOST_HDRS)
 	@mkdir -p $(BUILD)/host
 	@echo "  HOSTCC  $$@"
 	@$(HOST_CC) $(HOST_CFLAGS) $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c -o $$@
@@ -146,7 +148,7 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -DSINTER_HOST -DSINTER_FUZZ
 define fuzz_rule
-$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/host/host_log.c
+$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/host/host_log.c $$(HOST_HDRS)
 	@mkdir -p $(BUILD)/fuzz
 	@echo "  FUZZCC  $$@"
 	@clang $(FUZZ_CFLAGS) $$($(1)_FUZZ_SRCS) tests/host/host_log.c -o $$@

@@ -17,7 +17,7 @@ static bool ring_should_log(struct vmbus_ring *r)
 
 static bool index_ok(const struct vmbus_ring *r, uint32_t idx)
 {
-    return idx < r->size && (idx & 7) == 0;
+    return vmbus_ring_index_ok(r->size, idx);
 }
 
 static int ring_setup(struct vmbus_ring *r, void *mem, size_t bytes, const char *name)
@@ -62,29 +62,33 @@ int vmbus_ring_attach(struct vmbus_ring *r, void *mem, size_t bytes, const char 
 }
 
 /* Copy in/out of the data area, splitting at the wrap point. off < size and
- * len <= size are guaranteed by the callers. */
-static void ring_copy_out(const struct vmbus_ring *r, uint32_t off, void *dst, uint32_t len)
+ * len <= size are guaranteed by the callers; the common case (no wrap) is one
+ * memcpy. */
+static inline void ring_copy_out(const struct vmbus_ring *r, uint32_t off, void *dst, uint32_t len)
 {
     uint32_t first = r->size - off;
-    if (first > len)
-        first = len;
+    if (__builtin_expect(len <= first, 1)) {
+        memcpy(dst, r->data + off, len);
+        return;
+    }
     memcpy(dst, r->data + off, first);
     memcpy((uint8_t *)dst + first, r->data, len - first);
 }
 
-static uint32_t ring_copy_in(struct vmbus_ring *r, uint32_t off, const void *src, uint32_t len)
+static inline uint32_t ring_copy_in(struct vmbus_ring *r, uint32_t off, const void *src, uint32_t len)
 {
     uint32_t first = r->size - off;
-    if (first > len)
-        first = len;
+    if (__builtin_expect(len < first, 1)) {
+        memcpy(r->data + off, src, len);
+        return off + len;
+    }
     memcpy(r->data + off, src, first);
     memcpy(r->data, (const uint8_t *)src + first, len - first);
-    off += len;
-    return off >= r->size ? off - r->size : off;
+    return len - first;
 }
 
 /* Free bytes for the producer, given the consumer's read index. */
-static uint32_t space_to_write(const struct vmbus_ring *r, uint32_t rd, uint32_t w)
+static inline uint32_t space_to_write(const struct vmbus_ring *r, uint32_t rd, uint32_t w)
 {
     return rd > w ? rd - w : r->size - w + rd;
 }
@@ -93,6 +97,78 @@ uint32_t vmbus_ring_packet_bytes(size_t payload_len)
 {
     size_t pkt = sizeof(struct vmbus_packet_desc) + payload_len;
     return (uint32_t)(((pkt + 7) & ~(size_t)7) + VMBUS_PKT_TRAILER_SIZE);
+}
+
+/* Refusals are rare: out of line, so the fast paths stay small. */
+static __attribute__((cold, noinline)) int refuse_read_index(struct vmbus_ring *r, uint32_t rd)
+{
+    if (ring_should_log(r))
+        log_err("vmbus", "%s: refusing to write: read_index %u invalid "
+                "(data size %u)", r->name, rd, r->size);
+    return VMBUS_EIO;
+}
+
+static __attribute__((cold, noinline)) int refuse_write_index(struct vmbus_ring *r, uint32_t w)
+{
+    if (ring_should_log(r))
+        log_err("vmbus", "%s: refusing packet: write_index %u invalid "
+                "(data size %u)", r->name, w, r->size);
+    return VMBUS_EIO;
+}
+
+static __attribute__((cold, noinline)) int refuse_avail(struct vmbus_ring *r, uint32_t avail)
+{
+    if (ring_should_log(r))
+        log_err("vmbus", "%s: refusing packet: only %u bytes available",
+                r->name, avail);
+    return VMBUS_EIO;
+}
+
+static __attribute__((cold, noinline)) int refuse_desc(struct vmbus_ring *r, uint64_t d0,
+                                                      uint32_t avail)
+{
+    if (ring_should_log(r))
+        log_err("vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
+                "with %u bytes available", r->name, (unsigned)(d0 & 0xffff),
+                (unsigned)(d0 >> 16 & 0xffff), (unsigned)(d0 >> 32 & 0xffff), avail);
+    return VMBUS_EIO;
+}
+
+/* Room for total bytes at the producer's write offset, judged from a checked
+ * copy of the consumer's read index. When full, ask the consumer for a signal
+ * once enough space is free, then look again: it may have freed space before
+ * it could see our request. */
+static inline int ring_reserve(struct vmbus_ring *r, uint32_t total)
+{
+    uint32_t w = r->prod_write;
+    uint32_t rd = vmbus_load_acquire(&r->hdr->read_index);
+    if (__builtin_expect(!index_ok(r, rd), 0))
+        return refuse_read_index(r, rd);
+    if (__builtin_expect(total >= space_to_write(r, rd, w), 0)) {
+        vmbus_store_release(&r->hdr->pending_send_sz, total);
+        vmbus_mb();
+        rd = vmbus_load_acquire(&r->hdr->read_index);
+        if (!index_ok(r, rd) || total >= space_to_write(r, rd, w))
+            return VMBUS_EAGAIN;
+    }
+    return VMBUS_OK;
+}
+
+/* Expose the packet written at [start, w) and say whether to signal. */
+static inline bool ring_publish(struct vmbus_ring *r, uint32_t start, uint32_t w)
+{
+    /* Packet bytes must be visible before the index that exposes them. */
+    vmbus_store_release(&r->hdr->write_index, w);
+    r->prod_write = w;
+    if (vmbus_load_relaxed(&r->hdr->pending_send_sz) != 0)
+        vmbus_store_relaxed(&r->hdr->pending_send_sz, 0);
+
+    /* Signal only on empty -> non-empty, and never against the mask: Hyper-V
+     * treats extra interrupts as abuse (Linux hv_signal_on_write). */
+    vmbus_mb();
+    if (vmbus_load_acquire(&r->hdr->interrupt_mask))
+        return false;
+    return vmbus_load_acquire(&r->hdr->read_index) == start;
 }
 
 int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
@@ -110,26 +186,11 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
     if (padded + VMBUS_PKT_TRAILER_SIZE >= r->size)
         return VMBUS_EINVAL;  /* could never fit */
     uint32_t total = (uint32_t)(padded + VMBUS_PKT_TRAILER_SIZE);
+    int rc = ring_reserve(r, total);
+    if (rc)
+        return rc;
 
-    uint32_t w = r->prod_write;
-    uint32_t rd = vmbus_load_acquire(&r->hdr->read_index);
-    if (!index_ok(r, rd)) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing to write: read_index %u invalid "
-                    "(data size %u)", r->name, rd, r->size);
-        return VMBUS_EIO;
-    }
-    if (total >= space_to_write(r, rd, w)) {
-        /* Ask the consumer for a signal once enough space is free, then look
-         * again: it may have freed space before it could see our request. */
-        vmbus_store_release(&r->hdr->pending_send_sz, total);
-        vmbus_mb();
-        rd = vmbus_load_acquire(&r->hdr->read_index);
-        if (!index_ok(r, rd) || total >= space_to_write(r, rd, w))
-            return VMBUS_EAGAIN;
-    }
-
-    uint32_t start = w;
+    uint32_t start = r->prod_write, w = start;
     for (unsigned i = 0; i < nsg; i++)
         if (sg[i].len)
             w = ring_copy_in(r, w, sg[i].p, (uint32_t)sg[i].len);
@@ -137,25 +198,22 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
         w = ring_copy_in(r, w, zeros, (uint32_t)(padded - len));
     uint64_t trailer = (uint64_t)start << 32;  /* "previous indices", unused by readers */
     w = ring_copy_in(r, w, &trailer, sizeof trailer);
-
-    /* Packet bytes must be visible before the index that exposes them. */
-    vmbus_store_release(&r->hdr->write_index, w);
-    r->prod_write = w;
-    if (vmbus_load_relaxed(&r->hdr->pending_send_sz) != 0)
-        vmbus_store_relaxed(&r->hdr->pending_send_sz, 0);
-
-    /* Signal only on empty -> non-empty, and never against the mask: Hyper-V
-     * treats extra interrupts as abuse (Linux hv_signal_on_write). */
-    vmbus_mb();
-    if (vmbus_load_acquire(&r->hdr->interrupt_mask))
-        return VMBUS_OK;
-    *signal = vmbus_load_acquire(&r->hdr->read_index) == start;
+    *signal = ring_publish(r, start, w);
     return VMBUS_OK;
 }
 
-int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
-                    uint64_t trans_id, const void *payload, size_t len,
-                    bool *signal)
+static inline uint64_t ring_get64(const struct vmbus_ring *r, uint32_t off)
+{
+    uint64_t v;
+    memcpy(&v, r->data + off, sizeof v);
+    return v;
+}
+
+/* Every case: a packet that wraps, ends exactly at the end of the data
+ * area or never fits, a full ring, an invalid read index. */
+int vmbus_ring_send_slow(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+                         uint64_t trans_id, const void *payload, size_t len,
+                         bool *signal)
 {
     size_t pkt = sizeof(struct vmbus_packet_desc) + len;
     if (pkt > 0xffffu * 8u - 7u) {
@@ -173,52 +231,47 @@ int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
     return vmbus_ring_write(r, sg, 2, signal);
 }
 
-int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
-                    struct vmbus_ring_pkt *pkt)
+/* Every case: the general path, and the refusals. */
+int vmbus_ring_read_slow(struct vmbus_ring *r, void *buf, size_t buflen,
+                         struct vmbus_ring_pkt *pkt)
 {
+    uint32_t size = r->size;
     uint32_t w = vmbus_load_acquire(&r->hdr->write_index);
     uint32_t rd = r->cons_read;
-    if (!index_ok(r, w)) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: write_index %u invalid "
-                    "(data size %u)", r->name, w, r->size);
-        return VMBUS_EIO;
-    }
+    if (__builtin_expect(!index_ok(r, w), 0))
+        return refuse_write_index(r, w);
     if (w == rd)
         return 0;
-    uint32_t avail = w > rd ? w - rd : r->size - rd + w;
-    if (avail < sizeof(struct vmbus_packet_desc) + VMBUS_PKT_TRAILER_SIZE) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: only %u bytes available",
-                    r->name, avail);
-        return VMBUS_EIO;
-    }
+    uint32_t avail = w > rd ? w - rd : size - rd + w;
+    if (__builtin_expect(avail < sizeof(struct vmbus_packet_desc) + VMBUS_PKT_TRAILER_SIZE, 0))
+        return refuse_avail(r, avail);
 
-    struct vmbus_packet_desc d;
-    ring_copy_out(r, rd, &d, sizeof d);
-    uint32_t total = (uint32_t)d.len8 * 8;
-    uint32_t off = (uint32_t)d.offset8 * 8;
-    if (total < sizeof d || off < sizeof d || off > total ||
-        total + VMBUS_PKT_TRAILER_SIZE > avail) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
-                    "with %u bytes available", r->name, d.type, d.offset8,
-                    d.len8, avail);
-        return VMBUS_EIO;
-    }
-    pkt->desc = d;
+    /* The descriptor, read once as two words (the second may be the first
+     * word of the data area), checked, and only the copy used. */
+    uint32_t second = rd + 8 == size ? 0 : rd + 8;
+    uint64_t d0 = ring_get64(r, rd), d1 = ring_get64(r, second);
+    uint32_t total = VMBUS_DESC_LEN8(d0) * 8;
+    uint32_t off = VMBUS_DESC_OFFSET8(d0) * 8;
+    if (__builtin_expect(off < sizeof(struct vmbus_packet_desc) || off > total ||
+                         total + VMBUS_PKT_TRAILER_SIZE > avail, 0))
+        return refuse_desc(r, d0, avail);
+    memcpy(&pkt->desc, &d0, 8);
+    memcpy((uint8_t *)&pkt->desc + 8, &d1, 8);
     pkt->total_len = total;
     pkt->payload_off = off;
     pkt->payload_len = total - off;
     if (buflen < total)
         return VMBUS_ENOBUFS;
 
-    ring_copy_out(r, rd, buf, total);
-    /* The descriptor in shared memory may have changed since it was checked;
-     * the caller sees only the checked copy. */
-    memcpy(buf, &d, sizeof d);
-    rd += total + VMBUS_PKT_TRAILER_SIZE;
-    r->cons_read = rd >= r->size ? rd - r->size : rd;
+    /* The caller's buffer: the checked descriptor, then the rest of the
+     * packet, never a second read of the descriptor in shared memory. */
+    uint32_t next = rd + total + VMBUS_PKT_TRAILER_SIZE;
+    r->cons_read = next >= size ? next - size : next;
+    memcpy(buf, &d0, 8);
+    memcpy((uint8_t *)buf + 8, &d1, 8);
+    uint32_t body = second + 8 == size ? 0 : second + 8;
+    ring_copy_out(r, body, (uint8_t *)buf + sizeof(struct vmbus_packet_desc),
+                  total - (uint32_t)sizeof(struct vmbus_packet_desc));
     return 1;
 }
 

@@ -53,10 +53,15 @@ int vmbus_ring_attach(struct vmbus_ring *r, void *mem, size_t bytes, const char 
  * when full (pending_send_sz is then set so the consumer wakes us). */
 int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
                      unsigned nsg, bool *signal);
-/* Build a descriptor (offset8 = 2) and write type/flags/trans_id + payload. */
-int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
-                    uint64_t trans_id, const void *payload, size_t len,
-                    bool *signal);
+/* Build a descriptor (offset8 = 2) and write type/flags/trans_id + payload:
+ * static inline int vmbus_ring_send(struct vmbus_ring *r, uint16_t type,
+ *     uint16_t flags, uint64_t trans_id, const void *payload, size_t len,
+ *     bool *signal);
+ * (vmbus_ring_fast.h: the unwrapped case inline, everything else through
+ * vmbus_ring_send_slow, which handles every case on its own.) */
+int vmbus_ring_send_slow(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+                         uint64_t trans_id, const void *payload, size_t len,
+                         bool *signal);
 /* Bytes a packet with this payload takes in the ring (incl. trailer). */
 uint32_t vmbus_ring_packet_bytes(size_t payload_len);
 
@@ -66,8 +71,12 @@ uint32_t vmbus_ring_packet_bytes(size_t payload_len);
  * buflen < pkt->total_len (packet left in place), VMBUS_EIO when an index or
  * length read from shared memory is invalid (logged, nothing consumed). The
  * read index is not published until vmbus_ring_commit(). */
-int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
-                    struct vmbus_ring_pkt *pkt);
+static inline int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
+                                  struct vmbus_ring_pkt *pkt);
+/* The same for every case (wraps, refusals); vmbus_ring_read calls it for
+ * all but an unwrapped, valid packet that fits. */
+int vmbus_ring_read_slow(struct vmbus_ring *r, void *buf, size_t buflen,
+                         struct vmbus_ring_pkt *pkt);
 /* Publish the private read index. Returns true when the producer asked for
  * space (pending_send_sz) and this commit made free space cross it. */
 bool vmbus_ring_commit(struct vmbus_ring *r);
@@ -76,5 +85,7 @@ bool vmbus_ring_commit(struct vmbus_ring *r);
 void vmbus_ring_mask(struct vmbus_ring *r);
 bool vmbus_ring_unmask(struct vmbus_ring *r);
 bool vmbus_ring_has_data(struct vmbus_ring *r);
+
+#include "drivers/vmbus/vmbus_ring_fast.h"
 
 #endif

@@ -12,9 +12,20 @@
  *   copy in+out the ring's unavoidable work without the ring: each payload
  *               copied into a 256 KiB staging area and out again, in
  *               packet-sized pieces, in the same batches
- * The three are interleaved (order rotated every rep); medians of reps. */
+ * The three are interleaved (order rotated every rep); medians of reps.
+ *
+ * With --callgrind, ring and copy in+out run a fixed number of packets per
+ * payload size under valgrind --tool=callgrind, one stats dump each;
+ * tests/bench/run.sh divides each dump's total instructions by its packets
+ * (the loops of both variants included). */
 #include <stdbool.h>
 #include <string.h>
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#else
+#define HAVE_CALLGRIND 0
+#endif
 #include "tests/bench/bench.h"
 #include "drivers/vmbus/vmbus_ring.h"
 #include "drivers/vmbus/vmbus_errno.h"
@@ -114,7 +125,40 @@ static void *page_alloc(size_t n)
     return p;
 }
 
-int main(void)
+/* Fixed work per payload size and variant, one callgrind dump each. */
+static void callgrind_mode(void)
+{
+#if HAVE_CALLGRIND
+    if (!RUNNING_ON_VALGRIND)
+        BENCH_FAIL("--callgrind: run me under valgrind --tool=callgrind");
+    static const size_t lens[] = { 64, 256, 1024, 4096 };
+    for (unsigned s = 0; s < sizeof lens / sizeof lens[0]; s++) {
+        size_t len = lens[s];
+        unsigned batch = (RING_DATA / 2) / vmbus_ring_packet_bytes(len);
+        unsigned packets = batch * 4;
+        payload_v = len;
+        for (unsigned v = 0; v < 2; v++) {
+            if (v == 0)
+                ring_run(len, batch);   /* warm: every page touched */
+            else
+                copy_inout_run(len, batch);
+            CALLGRIND_ZERO_STATS;
+            if (v == 0)
+                ring_run(len, packets);
+            else
+                copy_inout_run(len, packets);
+            char label[96];
+            snprintf(label, sizeof label, "variant=%s payload=%zu packets=%u",
+                     v == 0 ? "ring" : "copy", len, packets);
+            CALLGRIND_DUMP_STATS_AT(label);
+        }
+    }
+#else
+    BENCH_FAIL("built without <valgrind/callgrind.h>");
+#endif
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     ring_mem = page_alloc(RING_BYTES);
@@ -128,6 +172,10 @@ int main(void)
     if (vmbus_ring_init(&prod, ring_mem, RING_BYTES, "bench-prod") != 0 ||
         vmbus_ring_attach(&cons, ring_mem, RING_BYTES, "bench-cons") != 0)
         BENCH_FAIL("ring setup");
+    if (argc > 1 && strcmp(argv[1], "--callgrind") == 0) {
+        callgrind_mode();
+        return 0;
+    }
 
     static const struct { size_t len; unsigned packets; } sizes[] = {
         { 64, 1u << 16 },      /* 4 MiB of payload per rep */

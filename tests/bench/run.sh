@@ -131,6 +131,39 @@ if [ "${BENCH_QEMU:-1}" != 0 ] && [ -f "$BUILD/sinter.efi" ]; then
     fi
 fi
 
+# Deterministic instruction counts for the ring against its copy floor.
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
+    echo
+    echo "== 2b. ring send+receive, instructions per packet (callgrind; the bench loop of"
+    echo "   each variant included) against copy in+out of the same bytes"
+    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cgr.out" \
+            "$OUT_ABS/ring_bench" --callgrind > "$TMP/cgr.log" 2>&1); then
+        for f in "$TMP"/cgr.out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            echo "$label $(sed -n 's/^summary: //p' "$f")"
+        done | awk '
+            { for (i = 1; i <= NF - 1; i++) { split($i, p, "="); L[p[1]] = p[2] }
+              ir[L["variant"], L["payload"]] = $NF / L["packets"]
+              if (!(L["payload"] in seen)) { seen[L["payload"]] = 1; order[n++] = L["payload"] } }
+            END {
+              printf "%8s %10s %10s %8s  %s\n", "payload", "ring", "copy", "ring/copy", "target"
+              for (k = 0; k < n; k++) {
+                  b = order[k]; r = ir["ring", b]; c = ir["copy", b]; t = ""; ok = 1
+                  if (b == 64)   { t = "<= 250 and <= 3.00x"; ok = r <= 250 && r <= 3 * c }
+                  if (b == 256)  { t = "<= 300";              ok = r <= 300 }
+                  if (b == 4096) { t = "<= 1.20x";            ok = r <= 1.2 * c }
+                  v = t == "" ? "" : (ok ? "met" : "MISSED")
+                  printf "%6d B %10.1f %10.1f %7.2fx  %s %s\n", b, r, c, r / c, t, v
+                  if (t != "")
+                      printf "summary: ring %d B: %.0f instructions per send+receive, %.2fx copy in+out; target %s: %s\n", \
+                          b, r, r / c, t, v > "/dev/stderr"
+              } }' 2>> "$TMP/summary"
+    else
+        echo "  callgrind run failed (skipped):"
+        tail -n 5 "$TMP/cgr.log" | sed 's/^/  | /'
+    fi
+fi
+
 echo
 echo "== summary ($(($(date +%s) - start)) s, load average $(cut -d' ' -f1-3 /proc/loadavg) at end)"
 [ -f "$TMP/summary" ] && sed 's/^summary: /  /' "$TMP/summary"
