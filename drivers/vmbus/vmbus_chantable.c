@@ -8,7 +8,8 @@
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
 
-static struct vmbus_channel *_Atomic channel_table[VMBUS_MAX_RELIDS];
+struct vmbus_channel *_Atomic vmbus_chantable[VMBUS_MAX_RELIDS];
+atomic_uint vmbus_chantable_words;
 static atomic_uint relid_hwm;
 static atomic_uint channel_count;
 
@@ -16,7 +17,7 @@ struct vmbus_channel *vmbus_relid_to_channel(uint32_t relid)
 {
     if (relid >= VMBUS_MAX_RELIDS)
         return NULL;
-    return atomic_load_explicit(&channel_table[relid], memory_order_acquire);
+    return atomic_load_explicit(&vmbus_chantable[relid], memory_order_acquire);
 }
 
 uint32_t vmbus_relid_hwm(void)
@@ -39,7 +40,7 @@ int vmbus_chantable_insert(struct vmbus_channel *ch)
     }
     struct vmbus_channel *expected = NULL;
     /* compare-exchange: a duplicate offer never overwrites a live channel. */
-    if (!atomic_compare_exchange_strong_explicit(&channel_table[relid], &expected, ch,
+    if (!atomic_compare_exchange_strong_explicit(&vmbus_chantable[relid], &expected, ch,
                                                  memory_order_release,
                                                  memory_order_relaxed)) {
         log_err("vmbus", "offer refused: relid %u already in use", relid);
@@ -53,6 +54,15 @@ int vmbus_chantable_insert(struct vmbus_channel *ch)
                                                   memory_order_release,
                                                   memory_order_relaxed))
         ;
+    /* The scan's word count follows the mark (the same order: a scan that
+     * reads the new count finds the channel). */
+    unsigned words = relid / 64 + 1, had = atomic_load_explicit(&vmbus_chantable_words,
+                                                                memory_order_relaxed);
+    while (words > had &&
+           !atomic_compare_exchange_weak_explicit(&vmbus_chantable_words, &had, words,
+                                                  memory_order_release,
+                                                  memory_order_relaxed))
+        ;
     atomic_fetch_add_explicit(&channel_count, 1, memory_order_relaxed);
     return VMBUS_OK;
 }
@@ -61,14 +71,15 @@ void vmbus_chantable_remove(uint32_t relid)
 {
     if (relid >= VMBUS_MAX_RELIDS)
         return;
-    if (atomic_exchange_explicit(&channel_table[relid], NULL, memory_order_acq_rel))
+    if (atomic_exchange_explicit(&vmbus_chantable[relid], NULL, memory_order_acq_rel))
         atomic_fetch_sub_explicit(&channel_count, 1, memory_order_relaxed);
 }
 
 void vmbus_chantable_reset(void)
 {
     for (unsigned i = 0; i < VMBUS_MAX_RELIDS; i++)
-        atomic_store_explicit(&channel_table[i], NULL, memory_order_release);
+        atomic_store_explicit(&vmbus_chantable[i], NULL, memory_order_release);
     atomic_store_explicit(&relid_hwm, 0, memory_order_release);
+    atomic_store_explicit(&vmbus_chantable_words, 0, memory_order_release);
     atomic_store_explicit(&channel_count, 0, memory_order_relaxed);
 }

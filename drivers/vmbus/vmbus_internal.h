@@ -54,6 +54,11 @@ bool vmbus_slot_done(void *slot);
 void vmbus_slot_arm(struct vmbus_wait_slot *s, uint32_t key1, uint32_t key2);
 
 /* vmbus_chantable.c */
+/* The table itself and the SIEF words to scan (hwm / 64 + 1, 0 before any
+ * offer), read inline by the interrupt path (vmbus_sief_scan.c); written
+ * only by the functions below. */
+extern struct vmbus_channel *_Atomic vmbus_chantable[VMBUS_MAX_RELIDS];
+extern atomic_uint vmbus_chantable_words;
 int vmbus_chantable_insert(struct vmbus_channel *ch);   /* refuses bad/dup relid */
 void vmbus_chantable_remove(uint32_t relid);
 void vmbus_chantable_reset(void);                       /* also lowers hwm to 0 */

@@ -13,18 +13,28 @@ unsigned long vmbus_unknown_relid_events(void)
     return atomic_load_explicit(&unknown_relid_events, memory_order_relaxed);
 }
 
-static void dispatch_relid(uint32_t relid)
+/* A bit with no (open) channel: count it, never follow it. Rare, so out
+ * of line. */
+static __attribute__((cold, noinline)) void unknown_relid(uint32_t relid)
 {
-    struct vmbus_channel *ch = vmbus_relid_to_channel(relid);
+    unsigned long n = atomic_fetch_add_explicit(&unknown_relid_events, 1,
+                                                memory_order_relaxed) + 1;
+    if (n <= 8 || (n & 1023) == 0)
+        log_warn("vmbus", "event for relid %u with no open channel "
+                 "(%lu such events)", relid, n);
+}
+
+/* relid < 2048 = VMBUS_MAX_RELIDS: the scans read at most 32 words. traced
+ * is a constant in every caller: the trace=irq events around the callback
+ * cost nothing in the untraced copy. */
+static inline __attribute__((always_inline)) void dispatch_relid(uint32_t relid, bool traced)
+{
+    struct vmbus_channel *ch = atomic_load_explicit(&vmbus_chantable[relid],
+                                                    memory_order_acquire);
     vmbus_channel_cb cb = ch ? atomic_load_explicit(&ch->callback, memory_order_acquire)
                              : NULL;
-    if (cb == NULL) {
-        /* A bit with no (open) channel: count it, never follow it. */
-        unsigned long n = atomic_fetch_add_explicit(&unknown_relid_events, 1,
-                                                    memory_order_relaxed) + 1;
-        if (n <= 8 || (n & 1023) == 0)
-            log_warn("vmbus", "event for relid %u with no open channel "
-                     "(%lu such events)", relid, n);
+    if (__builtin_expect(cb == NULL, 0)) {
+        unknown_relid(relid);
         return;
     }
     /* Only the channel's target VP runs this (its SINT handler, or the
@@ -34,39 +44,80 @@ static void dispatch_relid(uint32_t relid)
     atomic_store_explicit(&ch->interrupts,
                           atomic_load_explicit(&ch->interrupts, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    trace_ev(TRACE_IRQ, "callback", "relid=%u", relid);
+    if (traced)
+        trace_ev(TRACE_IRQ, "callback", "relid=%u", relid);
     cb(ch, ch->cb_ctx);
-    trace_ev(TRACE_IRQ, "callback_done", "relid=%u", relid);
+    if (traced)
+        trace_ev(TRACE_IRQ, "callback_done", "relid=%u", relid);
 }
 
-/* Words [0, nwords): read each, and only when non-zero take it with one
- * atomic exchange (the plain read keeps idle words out of exclusive state in
- * our cache), then walk its set bits. */
-static unsigned scan_words(volatile uint64_t *words, unsigned nwords)
+/* Words [p, end), *p non-zero when read, base = relid of *p's bit 0: take
+ * each non-zero word with one atomic exchange (the plain read before it
+ * keeps idle words out of exclusive state in our cache), then walk its set
+ * bits lowest first. */
+static inline __attribute__((always_inline)) unsigned scan_from(volatile uint64_t *p,
+                                                                volatile uint64_t *end,
+                                                                uint32_t base, bool traced)
 {
     unsigned handled = 0;
-    for (unsigned w = 0; w < nwords; w++) {
-        if (words[w] == 0)
-            continue;
-        uint64_t bits = __atomic_exchange_n(&words[w], 0, __ATOMIC_ACQ_REL);
+    do {
+        uint64_t bits = __atomic_exchange_n(p, 0, __ATOMIC_ACQ_REL);
         while (bits) {
             unsigned bit = (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
-            dispatch_relid(w * 64 + bit);
+            dispatch_relid(base + bit, traced);
             handled++;
         }
-    }
+        do
+            base += 64;
+        while (++p != end && *p == 0);
+    } while (p != end);
     return handled;
 }
 
+static __attribute__((noinline)) unsigned scan_from_plain(volatile uint64_t *p,
+                                                          volatile uint64_t *end, uint32_t base)
+{
+    return scan_from(p, end, base, false);
+}
+
+static __attribute__((noinline)) unsigned scan_from_traced(volatile uint64_t *p,
+                                                           volatile uint64_t *end, uint32_t base)
+{
+    return scan_from(p, end, base, true);
+}
+
+/* Words [0, nwords). The idle words are skipped by a loop that needs no
+ * stack frame (an interrupt with no event costs the count's load and a
+ * load and branch per word); the first non-zero word hands over to
+ * scan_from, a tail call. Everything but the callbacks and the
+ * unknown-relid path is inline. */
+static inline __attribute__((always_inline)) unsigned scan_words(volatile uint64_t *words,
+                                                                 unsigned nwords, bool traced)
+{
+    for (volatile uint64_t *p = words, *end = words + nwords; p != end; p++)
+        if (*p != 0)
+            return traced ? scan_from_traced(p, end, (uint32_t)(p - words) * 64)
+                          : scan_from_plain(p, end, (uint32_t)(p - words) * 64);
+    return 0;
+}
+
+/* hwm / 64 + 1 words, kept by vmbus_chantable_insert (at most 32). */
 unsigned vmbus_sief_scan_hwm(volatile uint64_t *words)
 {
-    return scan_words(words, vmbus_relid_hwm() / 64 + 1);
+    return scan_words(words, atomic_load_explicit(&vmbus_chantable_words, memory_order_acquire),
+                      false);
+}
+
+static unsigned sief_scan_hwm_traced(volatile uint64_t *words)
+{
+    return scan_words(words, atomic_load_explicit(&vmbus_chantable_words, memory_order_acquire),
+                      true);
 }
 
 unsigned vmbus_sief_scan_full(volatile uint64_t *words)
 {
-    return scan_words(words, VMBUS_EVENT_FLAGS_COUNT / 64);
+    return scan_words(words, VMBUS_EVENT_FLAGS_COUNT / 64, false);
 }
 
 /* Linux's older shape: test-and-clear each set bit on its own (one locked
@@ -81,17 +132,24 @@ unsigned vmbus_sief_scan_bitwise(volatile uint64_t *words)
         if (!(*word & mask))
             continue;
         if (__atomic_fetch_and(word, ~mask, __ATOMIC_ACQ_REL) & mask) {
-            dispatch_relid(relid);
+            dispatch_relid(relid, false);
             handled++;
         }
     }
     return handled;
 }
 
+/* The trace=irq events (scan, callback, callback_done, scan_done) come from
+ * a copy of the scan chosen once per interrupt, so the untraced scan pays
+ * nothing per event for them. */
 void vmbus_on_events(volatile uint64_t *sief_sint2_words)
 {
+    if (__builtin_expect(!trace_on(TRACE_IRQ), 1)) {
+        vmbus_sief_scan_hwm(sief_sint2_words);
+        return;
+    }
     trace_ev(TRACE_IRQ, "scan", "hwm=%u", vmbus_relid_hwm());
-    unsigned handled = vmbus_sief_scan_hwm(sief_sint2_words);
+    unsigned handled = sief_scan_hwm_traced(sief_sint2_words);
     trace_ev(TRACE_IRQ, "scan_done", "handled=%u", handled);
 }
 

@@ -36,6 +36,8 @@ echo "== building benchmarks ($CC -O2) into $OUT"
 build sief_bench tests/bench/sief_bench.c tests/host/vmbus_fakehost.c $GUEST_VMBUS_SRCS
 build ring_bench tests/bench/ring_bench.c $GUEST_VMBUS_RING_SRCS
 build signal_bench tests/bench/signal_bench.c $GUEST_VMBUS_RING_SRCS
+build xcpu_ring_bench tests/bench/xcpu_ring_bench.c $GUEST_VMBUS_RING_SRCS -lpthread
+build bringup_bench tests/bench/bringup_bench.c tests/host/vmbus_fakehost.c $GUEST_VMBUS_SRCS
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
@@ -74,6 +76,12 @@ run ring_bench
 echo
 echo "== 3. signals per 1000 packets"
 run signal_bench
+echo
+echo "== 4. ring across two CPUs (producer and consumer threads pinned to CPUs 0 and 1)"
+run xcpu_ring_bench
+echo
+echo "== 5. VMBus bring-up against the number of offers"
+run bringup_bench
 
 # Deterministic instruction counts for the SIEF variants (optional).
 if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
@@ -83,8 +91,8 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
     echo "   of each scan function: dispatch and callback included, bit setting excluded)"
     if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
             "$OUT_ABS/sief_bench" --callgrind > "$TMP/cg.log" 2>&1); then
-        printf '%8s %-6s %9s %9s %9s %9s %12s\n' channels pattern full hwm bitwise \
-            full/hwm bitwise/hwm
+        printf '%8s %-6s %9s %9s %9s %9s %9s %12s %9s  %s\n' channels pattern full hwm bitwise \
+            freebsd full/hwm bitwise/hwm hwm/fbsd "target hwm/fbsd <= 1.00x"
         i=1
         while f=$TMP/cg.out.$i && [ -f "$f" ]; do
             i=$((i + 1))
@@ -93,20 +101,23 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
             awk -v label="$label" '
                 BEGIN { n = split(label, kv, " ")
                         for (i = 1; i <= n; i++) { split(kv[i], p, "="); L[p[1]] = p[2] } }
-                match($0, /:vmbus_sief_scan_(full|hwm|bitwise) \[/) {
-                    fn = substr($0, RSTART + 17, RLENGTH - 19)
+                match($0, /:(vmbus|bench)_sief_scan_(full|hwm|bitwise|freebsd) \[/) {
+                    fn = substr($0, RSTART + 1, RLENGTH - 3); sub(/^(vmbus|bench)_sief_scan_/, "", fn)
                     if (!(fn in ir)) { v = $1; gsub(",", "", v); ir[fn] = v / L["scans"] } }
                 END {
-                    if (ir["hwm"] == 0) { print "  (could not read " label ")"; exit 1 }
-                    printf "%8s %-6s %9.1f %9.1f %9.1f %8.2fx %11.2fx\n", L["channels"],
-                        L["pattern"], ir["full"], ir["hwm"], ir["bitwise"],
-                        ir["full"] / ir["hwm"], ir["bitwise"] / ir["hwm"]
-                    if (L["pattern"] == "none") none = none sprintf("%s%.1fx", sep, ir["full"] / ir["hwm"])
+                    if (ir["hwm"] == 0 || ir["freebsd"] == 0) { print "  (could not read " label ")"; exit 1 }
+                    r = ir["hwm"] / ir["freebsd"]
+                    printf "%8s %-6s %9.1f %9.1f %9.1f %9.1f %8.2fx %11.2fx %8.2fx  %s\n", L["channels"],
+                        L["pattern"], ir["full"], ir["hwm"], ir["bitwise"], ir["freebsd"],
+                        ir["full"] / ir["hwm"], ir["bitwise"] / ir["hwm"], r, (r <= 1.0 ? "met" : "MISSED")
                 }' | tee -a "$TMP/cg.table"
         done
-        awk '$2 == "none" { r = r s $6; s = " / " }
+        awk '$2 == "none" && $1 != 2047 { r = r s $7; s = " / " }
+             { if ($9 + 0 > worst) worst = $9 + 0; if ($10 != "met") missed++ ; n++ }
              END { if (r != "") print "summary: SIEF full/hwm instructions, empty interrupt: " r \
-                   " at 8 / 100 / 1000 channels (callgrind)" }' "$TMP/cg.table" >> "$TMP/summary"
+                   " at 8 / 100 / 1000 channels (callgrind)"
+                   if (n) printf "summary: SIEF hwm/FreeBSD-shape instructions, worst of %d configurations: %.2fx; target <= 1.00x: %s\n", \
+                       n, worst, (missed ? "MISSED in " missed : "met") }' "$TMP/cg.table" >> "$TMP/summary"
     else
         echo "  callgrind run failed (skipped):"
         tail -n 5 "$TMP/cg.log" | sed 's/^/  | /'
@@ -161,6 +172,28 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
     else
         echo "  callgrind run failed (skipped):"
         tail -n 5 "$TMP/cgr.log" | sed 's/^/  | /'
+    fi
+fi
+
+# Instructions per offer of the bring-up (optional): the curve.
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
+    echo
+    echo "== 5b. bring-up, instructions from INITIATE_CONTACT to all channels bound (callgrind,"
+    echo "   fake host's work included); the marginal cost per offer should stay flat"
+    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cgb.out" \
+            "$OUT_ABS/bringup_bench" --callgrind > "$TMP/cgb.log" 2>&1); then
+        for f in "$TMP"/cgb.out.*; do
+            echo "$(sed -n 's/^desc: Trigger: Client Request: offers=//p' "$f") $(sed -n 's/^summary: //p' "$f")"
+        done | sort -n | awk '
+            BEGIN { printf "%8s %12s %12s %16s\n", "offers", "instructions", "per offer", "marginal/offer" }
+            { m = NR > 1 ? sprintf("%.0f", ($2 - pi) / ($1 - pn)) : "-"
+              printf "%8d %12d %12.0f %16s\n", $1, $2, $2 / $1, m
+              if (NR == 2) m100 = m; last = m; pn = $1; pi = $2 }
+            END { printf "summary: bring-up marginal instructions per offer: %s (to 100) ... %s (to 2047): %.2fx, flat if near 1\n", \
+                      m100, last, last / m100 > "/dev/stderr" }' 2>> "$TMP/summary"
+    else
+        echo "  callgrind run failed (skipped):"
+        tail -n 5 "$TMP/cgb.log" | sed 's/^/  | /'
     fi
 fi
 

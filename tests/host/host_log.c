@@ -25,9 +25,13 @@ void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
         fprintf(stderr, "    [log] %s\n", host_log_last);
 }
 
-/* Structured trace events are for the kernel's timeline; host tests drop them. */
+/* Structured trace events are for the kernel's timeline; host tests only
+ * count them. */
+unsigned long host_trace_events;
+
 void trace_event(const char *event, const char *fmt, ...)
 {
     (void)event;
     (void)fmt;
+    host_trace_events++;
 }

@@ -5,4 +5,6 @@
 extern unsigned host_log_lines[4];
 extern char host_log_last[512];
 extern int host_log_quiet;
+extern unsigned long host_trace_events;  /* trace_event() calls */
+
 #endif

@@ -138,6 +138,38 @@ static void hwm_survives_rescind(void)
     vmbus_disconnect();
 }
 
+/* The words to scan follow the mark across word boundaries, up to the
+ * last word (relid 2047); with trace=irq on, vmbus_on_events takes its
+ * traced copy of the scan, which must dispatch exactly the same. */
+static void word_edges_and_traced_copy(void)
+{
+    const uint32_t relids[] = { 63, 64, 2047 };
+    setup(relids, 3);
+    CHECK_EQ(atomic_load(&vmbus_chantable_words), 32);
+    for (unsigned traced = 0; traced < 2; traced++) {
+        trace_mask = traced ? TRACE_IRQ : 0;
+        uint64_t sief[32] = { 0 };
+        set_bit(sief, 63);
+        set_bit(sief, 64);
+        set_bit(sief, 2047);
+        set_bit(sief, 1000);     /* no channel: counted, not followed */
+        unsigned long unknown = vmbus_unknown_relid_events();
+        unsigned long events = host_trace_events;
+        vmbus_on_events(sief);
+        /* traced: scan, callback and callback_done per channel, scan_done */
+        CHECK_EQ(host_trace_events - events, traced ? 2u + 2 * 3 : 0u);
+        CHECK_EQ(hits[63], traced + 1);
+        CHECK_EQ(hits[64], traced + 1);
+        CHECK_EQ(hits[2047], traced + 1);
+        CHECK_EQ(vmbus_unknown_relid_events(), unknown + 1);
+        for (unsigned w = 0; w < 32; w++)
+            CHECK_EQ(sief[w], 0);
+    }
+    trace_mask = 0;
+    vmbus_disconnect();
+    CHECK_EQ(atomic_load(&vmbus_chantable_words), 0);   /* reset with the table */
+}
+
 int main(void)
 {
     RUN_TEST(scan_up_to_hwm);
@@ -145,5 +177,6 @@ int main(void)
     RUN_TEST(log_is_rate_limited);
     RUN_TEST(variants_agree_within_hwm);
     RUN_TEST(hwm_survives_rescind);
+    RUN_TEST(word_edges_and_traced_copy);
     CHECK_MAIN_END();
 }
