@@ -12,11 +12,12 @@ for f in sief_bench.out ring_bench.out; do
     [ -f "$OUT/$f" ] || { echo "bench: $OUT/$f missing: no plots"; exit 1; }
 done
 
-# channels, full, hwm, bitwise for one pattern ("none" = empty interrupt, "1 bit" = one event)
+# channels, full, hwm, bitwise for one pattern ("none" = empty interrupt, "1 bit" = one event);
+# the row: channels hwm words <pattern words> set full hwm bitwise freebsd and three ratios
 pattern() {
-    awk -v want="$1" '$1 ~ /^[0-9]+$/ && NF >= 10 {
-        p = $4; for (i = 5; i <= NF - 6; i++) p = p " " $i
-        if (p == want) print $1, $(NF-4), $(NF-3), $(NF-2)
+    awk -v want="$1" '$1 ~ /^[0-9]+$/ && NF >= 12 {
+        p = $4; for (i = 5; i <= NF - 8; i++) p = p " " $i
+        if (p == want) print $1, $(NF-6), $(NF-5), $(NF-4), $(NF-3)
     }' "$OUT/sief_bench.out"
 }
 pattern "none" > "$OUT/sief_none.dat"
@@ -33,11 +34,12 @@ set ylabel "ns per interrupt (log)"
 set logscale xy
 set key top left
 set grid
-set xtics (8, 100, 1000)
-set xrange [5:1600]
+set xtics (8, 100, 1000, 2047)
+set xrange [5:3000]
 plot "$OUT/sief_one.dat" using 1:2 with linespoints lw 2 pt 7 title "full scan, one event", \
      "$OUT/sief_one.dat" using 1:3 with linespoints lw 2 pt 5 title "high-water mark, one event", \
      "$OUT/sief_one.dat" using 1:4 with linespoints lw 2 pt 9 title "per-bit test-and-clear, one event", \
+     "$OUT/sief_one.dat" using 1:5 with linespoints lw 2 pt 11 title "FreeBSD's shape, one event", \
      "$OUT/sief_none.dat" using 1:2 with linespoints lw 1 dt 2 pt 6 title "full scan, empty", \
      "$OUT/sief_none.dat" using 1:3 with linespoints lw 1 dt 2 pt 4 title "high-water mark, empty"
 
