@@ -7,6 +7,7 @@
 #include <string.h>
 #include "kernel/ktest.h"
 #include "kernel/console.h"
+#include "kernel/log.h"
 #include "kernel/timer.h"
 #include "kernel/clock.h"
 #include "kernel/percpu.h"
@@ -20,8 +21,12 @@ static unsigned failures;
 static bool skipped;
 static char skip_reason[96];
 static struct trap_catch guard;
-static volatile uint64_t deadline_tick;
+static volatile uint64_t deadline_ns;     /* 0: no test running */
+static struct cpu *volatile runner_cpu;   /* the CPU the tests run on */
 static volatile bool watchdog_fired;
+
+static struct { void (*fn)(void *); void *arg; } defers[KTEST_MAX_DEFERS];
+static unsigned n_defers;
 
 static void out(const char *fmt, ...)
 {
@@ -61,6 +66,37 @@ void ktest_skip(const char *reason)
     snprintf(skip_reason, sizeof skip_reason, "%s", reason);
 }
 
+void ktest_defer(void (*fn)(void *), void *arg)
+{
+    if (n_defers == KTEST_MAX_DEFERS) {
+        ktest_fail(__FILE__, __LINE__, "more than %u deferred cleanups", KTEST_MAX_DEFERS);
+        fn(arg);
+        return;
+    }
+    defers[n_defers].fn = fn;
+    defers[n_defers].arg = arg;
+    n_defers++;
+}
+
+static void run_defers(void)
+{
+    while (n_defers) {
+        n_defers--;
+        defers[n_defers].fn(defers[n_defers].arg);
+    }
+}
+
+uint64_t ktest_deadline_ns(unsigned timeout_ms)
+{
+    return clock_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
+
+bool ktest_before(uint64_t deadline)
+{
+    cpu_relax();
+    return clock_ns() < deadline;
+}
+
 static void touch_byte(void *p)
 {
     volatile uint8_t *b = p;
@@ -73,15 +109,19 @@ int ktest_write_faults(volatile void *p, struct trap_catch *c)
 }
 
 /* Timer hook: past the deadline, resume the runner at its catch point. Only
- * when the tick interrupted the test itself (not another handler). */
+ * on the runner's CPU (another CPU's tick must never be redirected onto the
+ * runner's stack), and only when the tick interrupted the test itself (not
+ * another handler). The deadline is clock time, not a tick count: ticks
+ * coalesce under load, and other CPUs may tick too. */
 static void watchdog(struct trap_frame *f)
 {
-    if (!deadline_tick || timer_ticks() < deadline_tick || !guard.armed)
+    uint64_t dl = deadline_ns;
+    if (!dl || this_cpu() != runner_cpu || clock_ns() < dl || !guard.armed)
         return;
     if ((f->cs & 3) != 0)
         return;
     watchdog_fired = true;
-    deadline_tick = 0;
+    deadline_ns = 0;
     trap_catch_redirect(f, &guard);
 }
 
@@ -92,14 +132,14 @@ static __attribute__((noinline)) bool run_guarded(const struct ktest *const vola
     irq_enable();
     trap_catch_set(&guard, -1);
     if (trap_catch_arm(&guard) != 0) {
-        deadline_tick = 0;
+        deadline_ns = 0;
         irq_enable();
         apic_set_tpr(0);
         return false;
     }
-    deadline_tick = timer_ticks() + (uint64_t)ms * timer_hz() / 1000 + 1;
+    deadline_ns = clock_ns() + (uint64_t)ms * 1000000ull;
     t->fn();
-    deadline_tick = 0;
+    deadline_ns = 0;
     trap_catch_clear();
     return true;
 }
@@ -137,7 +177,14 @@ unsigned ktest_run(const char *glob)
         if (selected(glob, t->name))
             order[planned++] = t;
     qsort(order, planned, sizeof order[0], by_name);
+    if (planned == 0) {
+        /* A typo in CI must not look like a pass. */
+        out("TAP version 14\nBail out! test=%s matches no test\n", glob);
+        log_err("ktest", "test=%s matches no test", glob);
+        return 1;
+    }
     out("TAP version 14\n1..%u\n", planned);
+    runner_cpu = this_cpu();
     timer_set_hook(watchdog);
     for (unsigned n = 1; n <= planned; n++) {
         const struct ktest *t = order[n - 1];
@@ -155,10 +202,11 @@ unsigned ktest_run(const char *glob)
                            (unsigned long long)guard.seen.rip, (unsigned long long)guard.seen.error,
                            (unsigned long long)guard.cr2);
         }
+        run_defers();   /* pass or fail, cut short or not */
         uint64_t ms_taken = (clock_ns() - t0) / 1000000;
         if (failures) {
             failed_tests++;
-            out("not ok %u - %s\n", n, t->name);
+            out("not ok %u - %s # time=%llums\n", n, t->name, (unsigned long long)ms_taken);
         } else if (skipped) {
             out("ok %u - %s # SKIP %s\n", n, t->name, skip_reason);
         } else {

@@ -36,11 +36,43 @@ void ktest_skip(const char *reason);
             ktest_fail(__FILE__, __LINE__, "%s == 0x%llx, expected %s == 0x%llx", #a, kt_a_, #b, kt_b_); \
     } while (0)
 
+/* Cleanup that must run however the test ends (pass, failed check,
+ * watchdog, unexpected exception): the runner calls each fn(arg) after the
+ * test, last registered first, in thread context with interrupts on. Up to
+ * KTEST_MAX_DEFERS per test; one more fails the test and runs at once. */
+#define KTEST_MAX_DEFERS 8
+void ktest_defer(void (*fn)(void *), void *arg);
+
+/* Bounded waits. KT_WAIT_UNTIL(cond, timeout_ms) polls cond (with
+ * cpu_relax) until it holds or timeout_ms of clock time has passed, and
+ * evaluates to whether it held. The timeout only bounds a broken run: give
+ * seconds, never a value the test's result depends on (TCG under load may
+ * not run the guest for a long while). */
+uint64_t ktest_deadline_ns(unsigned timeout_ms);
+bool ktest_before(uint64_t deadline_ns);   /* cpu_relax, then: still before it? */
+#define KT_WAIT_UNTIL(cond, timeout_ms)                                          \
+    __extension__({                                                              \
+        uint64_t kt_dl_ = ktest_deadline_ns(timeout_ms);                         \
+        bool kt_ok_;                                                             \
+        for (;;) {                                                               \
+            if ((kt_ok_ = !!(cond)))                                             \
+                break;                                                           \
+            if (!ktest_before(kt_dl_)) {                                         \
+                kt_ok_ = !!(cond);                                               \
+                break;                                                           \
+            }                                                                    \
+        }                                                                        \
+        kt_ok_;                                                                  \
+    })
+/* The default bound for a wait on something the test itself caused. */
+#define KT_WAIT_MS 5000
+
 struct trap_catch;
 /* Read and write back one byte at p: 1 if that raised #PF (details in *c). */
 int ktest_write_faults(volatile void *p, struct trap_catch *c);
 
-/* Runs the tests matching glob; returns the number that failed. */
+/* Runs the tests matching glob; returns the number that failed. A glob
+ * that selects no test is an error (logged, counted as one failure). */
 unsigned ktest_run(const char *glob);
 bool glob_match(const char *pattern, const char *s);
 

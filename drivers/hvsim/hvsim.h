@@ -133,11 +133,12 @@ struct hvsim_stats {
     uint64_t lock_errors;
 };
 void hvsim_get_stats(struct hvsim_stats *out);
-/* Hypercalls made by one VP (0 for an index out of range). With interrupts
- * off on that VP, a difference of two reads counts only the calls made in
- * between by the code that read it: other VPs and interrupt handlers (the
- * tick, the ICs' replies) cannot add to it. */
-uint64_t hvsim_vp_hypercalls(uint32_t vp);
+/* The same counters for one VP only (all zero for an index out of range):
+ * hypercalls it made, messages and interrupts for it, its timers. With
+ * interrupts off on that VP, a difference of two reads of its hypercalls
+ * counts only the calls the reader made in between: other VPs and
+ * interrupt handlers (the tick, the ICs' replies) cannot add to it. */
+void hvsim_get_vp_stats(uint32_t vp, struct hvsim_stats *out);
 /* Messages waiting in the model for (vp, sint). */
 uint32_t hvsim_queue_depth(uint32_t vp, uint32_t sint);
 

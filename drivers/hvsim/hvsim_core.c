@@ -172,12 +172,12 @@ void hvsim_get_stats(struct hvsim_stats *out)
     hvsim_unlock();
 }
 
-uint64_t hvsim_vp_hypercalls(uint32_t vp)
+void hvsim_get_vp_stats(uint32_t vp, struct hvsim_stats *out)
 {
+    memset(out, 0, sizeof *out);
     if (vp >= HVSIM_MAX_VPS)
-        return 0;
+        return;
     hvsim_lock();
-    uint64_t n = hvsim.vp[vp].hypercalls;
+    *out = hvsim.vp[vp].stats;
     hvsim_unlock();
-    return n;
 }

@@ -150,9 +150,7 @@ uint64_t hvsim_hypercall_vp(uint32_t vp, uint64_t control, uint64_t in_gpa, uint
     uint16_t st;
 
     hvsim_lock();
-    hvsim.stats.hypercalls++;
-    if (vp < HVSIM_MAX_VPS)
-        hvsim.vp[vp].hypercalls++;
+    HVSIM_COUNT(vp, hypercalls);
     bool enabled = (hvsim.hypercall & HV_HYPERCALL_ENABLE) != 0;
     hvsim_unlock();
 

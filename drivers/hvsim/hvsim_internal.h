@@ -34,7 +34,7 @@ struct hvsim_vp {
     uint64_t sint[HV_SYNIC_SINT_COUNT];
     struct hvsim_queue q[HV_SYNIC_SINT_COUNT];
     struct hvsim_stimer stimer[HV_STIMER_COUNT];
-    uint64_t hypercalls;   /* made by this VP: tests count only their own */
+    struct hvsim_stats stats;   /* this VP's share of hvsim.stats */
 };
 
 enum hvsim_conn_kind { HVSIM_CONN_FREE, HVSIM_CONN_MESSAGE, HVSIM_CONN_EVENT };
@@ -68,6 +68,16 @@ struct hvsim_state {
 };
 
 extern struct hvsim_state hvsim;
+
+/* Count an event for the machine and for the VP it concerns (tests count
+ * only their own VP's: other VPs' ticks and interrupts land any time). */
+#define HVSIM_COUNT(vpi, field)                                   \
+    do {                                                          \
+        uint32_t vp_ = (vpi);                                     \
+        hvsim.stats.field++;                                      \
+        if (vp_ < HVSIM_MAX_VPS)                                  \
+            hvsim.vp[vp_].stats.field++;                          \
+    } while (0)
 
 void hvsim_lock(void);
 void hvsim_unlock(void);

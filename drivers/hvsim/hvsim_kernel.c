@@ -9,6 +9,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/hvsim/vmbus_host.h"
+#include "lib/array_size.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -92,12 +93,31 @@ static bool vmbus_host_running;
 static uint64_t shutdown_at_ns;     /* hvsim.shutdown_after; 0 = never */
 static atomic_bool shutdown_sent;
 
+/* Every IC the host offered has negotiated (the shutdown request must not
+ * overtake the others: a loaded host can take longer than the delay to
+ * bring them up, and a scenario then misses their first exchange). */
+static bool all_ics_ready(void)
+{
+    static const enum vmbus_host_dev ics[] = { VMBUS_HOST_DEV_HEARTBEAT,
+                                               VMBUS_HOST_DEV_SHUTDOWN,
+                                               VMBUS_HOST_DEV_TIMESYNC };
+    for (unsigned i = 0; i < ARRAY_SIZE(ics); i++) {
+        struct vmbus_host_chan_info ci;
+        uint32_t relid = vmbus_host_relid_of(ics[i]);
+        if (relid && (vmbus_host_chan_info(relid, &ci) != 0 || !ci.ic_ready))
+            return false;
+    }
+    return true;
+}
+
 /* hvsim.shutdown_after=<ms>: the model host plays an operator pressing
- * "shut down" once the shutdown IC is negotiated (retried each tick until
- * it is). */
+ * "shut down" once that time has passed and every IC is negotiated
+ * (retried each tick until they are). */
 static void maybe_request_shutdown(void)
 {
     if (!shutdown_at_ns || clock_ns() < shutdown_at_ns || atomic_load(&shutdown_sent))
+        return;
+    if (!all_ics_ready())
         return;
     if (atomic_exchange(&shutdown_sent, true))
         return;   /* another CPU's tick took it */
@@ -111,13 +131,40 @@ static void maybe_request_shutdown(void)
  * (the model's timer resolution is one tick), then the VMBus host's
  * deferred work (queued offers, heartbeats, delayed interrupts; never
  * inside a hypercall). */
+static atomic_bool background_held;
+static atomic_uint background_running;   /* CPUs inside the VMBus host's poll */
+
 static void model_tick(void)
 {
     hvsim_poll_timers();
-    if (vmbus_host_running) {
+    if (!vmbus_host_running)
+        return;
+    /* seq_cst both sides: either this tick sees the hold, or the holder
+     * sees it running and waits for it. */
+    atomic_fetch_add(&background_running, 1);
+    if (!atomic_load(&background_held)) {
         vmbus_host_poll();
         maybe_request_shutdown();
     }
+    atomic_fetch_sub(&background_running, 1);
+}
+
+#define HOLD_WAIT_NS 2000000000ull   /* one poll takes microseconds; TCG may stall a vCPU */
+
+bool hvsim_hold_background(bool hold)
+{
+    atomic_store(&background_held, hold);
+    if (!hold)
+        return true;
+    uint64_t end = clock_ns() + HOLD_WAIT_NS;
+    while (atomic_load(&background_running) != 0) {
+        if (clock_ns() > end) {
+            atomic_store(&background_held, false);
+            return false;
+        }
+        cpu_relax();
+    }
+    return true;
 }
 
 /* ---- start ------------------------------------------------------------- */

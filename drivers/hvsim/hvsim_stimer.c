@@ -66,7 +66,7 @@ static void send_message(uint32_t vp, unsigned t, struct hvsim_stimer *st, uint6
          * frees. Either way: one message per busy period. */
         struct hv_timer_message_payload *p = (void *)hvsim.pool[st->msg].msg.payload;
         p->expiration_time = st->due;
-        hvsim.stats.timer_coalesced++;
+        HVSIM_COUNT(vp, timer_coalesced);
         tracef(TRACE_HV, "hvsim", "host: STIMER%u of VP%u expired, previous message "
                "still queued: coalesced", t, vp);
         return;
@@ -82,7 +82,7 @@ static void send_message(uint32_t vp, unsigned t, struct hvsim_stimer *st, uint6
     if (hvsim_post_locked(vp, sint, &m, &st->msg, inj) == HV_STATUS_SUCCESS)
         st->msg_sint = (uint8_t)sint;
     else
-        hvsim.stats.timer_coalesced++;   /* no buffer: this expiration is lost */
+        HVSIM_COUNT(vp, timer_coalesced);   /* no buffer: this expiration is lost */
 }
 
 /* Fire the timer if due; then disable a one-shot, or move a periodic timer
@@ -93,7 +93,7 @@ static void evaluate(uint32_t vp, unsigned t, uint64_t t_now, struct hvsim_inj *
     struct hvsim_stimer *st = &hvsim.vp[vp].stimer[t];
     if (!st->due || t_now < st->due)
         return;
-    hvsim.stats.timer_expired++;
+    HVSIM_COUNT(vp, timer_expired);
     tracef(TRACE_HV, "hvsim", "host: STIMER%u of VP%u expired at %llu (due %llu), %s", t, vp,
            (unsigned long long)t_now, (unsigned long long)st->due,
            (st->config & HV_STIMER_DIRECT_MODE) ? "direct" : "message");

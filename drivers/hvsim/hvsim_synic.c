@@ -84,7 +84,7 @@ void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj)
     inj->e[inj->n].vp = vp;
     inj->e[inj->n].vector = vector;
     inj->n++;
-    hvsim.stats.injections++;
+    HVSIM_COUNT(vp, injections);
 }
 
 static void raise_sint(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
@@ -136,7 +136,7 @@ void hvsim_deliver_locked(uint32_t vp, uint32_t sint, struct hvsim_inj *inj)
            m->header.message_type, sint, vp,
            (m->header.message_flags & HV_MESSAGE_FLAG_PENDING) ? " (more pending)" : "");
     pool_put(i);
-    hvsim.stats.delivered++;
+    HVSIM_COUNT(vp, delivered);
     raise_sint(vp, sint, inj);
 }
 
@@ -165,11 +165,11 @@ uint16_t hvsim_post_locked(uint32_t vp, uint32_t sint, const struct hv_message *
     }
     hvsim.pool[i].msg = *m;
     q_push(q, i);
-    hvsim.stats.posted++;
+    HVSIM_COUNT(vp, posted);
     hvsim_deliver_locked(vp, sint, inj);
     bool queued = q->count > 0; /* ours is the tail: still there = queued */
     if (queued) {
-        hvsim.stats.queued_busy++;
+        HVSIM_COUNT(vp, queued_busy);
         *pool_index = i;
     }
     tracef(TRACE_HV, "hvsim", "host: post message type 0x%x to SINT%u of VP%u%s",
@@ -308,7 +308,7 @@ int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj 
         r = wr_page_msr(&v->simp, val, "SIMP", vp);
         break;
     case HV_X64_MSR_EOM:
-        hvsim.stats.eom++;
+        HVSIM_COUNT(vp, eom);
         tracef(TRACE_HV, "hvsim", "host: EOM from VP%u, rescanning queues", vp);
         break;
     default: {

@@ -166,6 +166,9 @@ struct vmbus_host_chan_info {
     bool offered_to_guest;
     uint32_t conn_id, target_vp, gpadl;
     uint64_t packets_in, packets_out;
+    /* Signals for this channel only: tests count these, not the bus-wide
+     * ones the ICs' background traffic also moves. */
+    uint64_t host_signals, guest_signals;
     /* IC endpoints */
     bool ic_ready;
     struct ic_version ic_framework, ic_service;

@@ -402,6 +402,8 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
     vh.st.guest_signals++;
     uint32_t base = conn_base();
     struct vh_chan *c = conn_id > base ? vh_chan_by_relid(conn_id - base) : NULL;
+    if (c)
+        c->guest_signals++;
     if (c && c->state == VMBUS_HOST_CH_OPEN && !vh.cfg.faults.mute) {
         if (vh.int_page) {
             /* Pre-WIN8 guests also set the relid bit in the second half of

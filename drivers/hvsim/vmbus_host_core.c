@@ -320,6 +320,8 @@ int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *o)
         o->gpadl = c->gpadl;
         o->packets_in = c->packets_in;
         o->packets_out = c->packets_out;
+        o->host_signals = c->host_signals;
+        o->guest_signals = c->guest_signals;
         o->ic_ready = c->ic_state == VH_IC_READY;
         o->ic_framework = c->ic_fw;
         o->ic_service = c->ic_srv;

@@ -62,6 +62,7 @@ void vh_signal_guest(struct vh_chan *c)
         return;
     }
     vh.st.host_signals++;
+    c->host_signals++;
     raw_signal(c->target_vp, c->relid);
     if (vh_chance(f->dup_irq)) {
         vh.st.irq_duplicated++;
@@ -79,6 +80,8 @@ void vh_fault_tick(void)
             bits &= bits - 1;
             struct vh_chan *c = vh_chan_by_relid(relid);
             vh.st.host_signals++;
+            if (c)
+                c->host_signals++;
             raw_signal(c ? c->target_vp : vh.contact_vp, relid);
         }
     }

@@ -45,6 +45,7 @@ struct vh_chan {
     struct vh_ring from_guest;      /* guest's outbound ring: we consume */
     struct vh_ring to_guest;        /* guest's inbound ring: we produce */
     uint64_t packets_in, packets_out;
+    uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
     struct ic_version ic_fw, ic_srv;
     uint64_t hb_seq, hb_ok, hb_bad, hb_last;
     uint32_t sd_replies, sd_status, ts_sent, ts_echoed;

@@ -46,7 +46,9 @@ static uint16_t evt_rx(void *ctx, uint32_t vp, uint32_t conn, uint16_t flag)
  * other CPUs make theirs on another VP or cannot run in between. */
 static uint64_t own_hypercalls(void)
 {
-    return hvsim_vp_hypercalls(this_cpu()->index);
+    struct hvsim_stats s;
+    hvsim_get_vp_stats(this_cpu()->index, &s);
+    return s.hypercalls;
 }
 
 /* RAX in full: the status in 15:0 and nothing else (no reps completed). */

@@ -18,41 +18,55 @@
 #include "drivers/hv/hv_internal.h"
 #include "drivers/hvsim/hvsim.h"
 
-#define LATE_NS   500000000ull   /* generous upper bound: TCG runs in bursts */
-#define WAIT_NS  3000000000ull
+/* Lateness is bounded in ticks, not in time: the model fires a timer at
+ * the first tick that finds it due, and a loaded host can only make ticks
+ * fewer (a periodic LAPIC timer coalesces), never more. Between arming and
+ * the call there are at most the ticks of the interval, one partial tick
+ * at each end, and the tick that fires it. */
+#define LATE_TICKS 3
 
 static struct {
     atomic_uint n;
     uint64_t at[16];            /* clock_ns() at each callback */
+    uint64_t tick[16];          /* this CPU's ticks at each callback */
 } rec;
 
 static void on_fire(void *ctx)
 {
     (void)ctx;
     unsigned n = atomic_load(&rec.n);
-    if (n < 16)
+    if (n < 16) {
         rec.at[n] = clock_ns();
+        rec.tick[n] = own_ticks();
+    }
     atomic_store(&rec.n, n + 1);
+}
+
+/* This CPU's ticks (other CPUs tick too). */
+static uint64_t own_ticks(void) { return timer_cpu_ticks(this_cpu()->index); }
+
+/* Ticks an interval of ns may hold, plus the slack above. */
+static uint64_t max_ticks(uint64_t ns)
+{
+    return ns * (timer_hz() ? timer_hz() : 100) / 1000000000ull + LATE_TICKS;
 }
 
 static uint64_t tick_ns(void) { return 1000000000ull / (timer_hz() ? timer_hz() : 100); }
 static uint64_t early_slack(void) { return hv_backend() == HV_BACKEND_MODEL ? 0 : tick_ns(); }
 
-static bool wait_n(unsigned n, uint64_t ns)
+static bool wait_n(unsigned n)
 {
-    uint64_t end = clock_ns() + ns;
-    while (atomic_load(&rec.n) < n && clock_ns() < end)
-        cpu_relax();
-    return atomic_load(&rec.n) >= n;
+    return KT_WAIT_UNTIL(atomic_load(&rec.n) >= n, KT_WAIT_MS);
 }
 
-/* Quiet for ns: nothing more arrives (bounded, no sleep-to-synchronise:
- * we assert on what did not happen within a window of several ticks). */
-static void idle_ns(uint64_t ns)
+/* A window of at least `ticks` delivered ticks on this CPU in which nothing
+ * more may arrive: counted in ticks, because the model only acts on a tick
+ * and a loaded host delivers fewer of them per second. A correct timer
+ * cannot fail this; a wrong one gets that many chances to. */
+static void quiet_ticks(unsigned ticks)
 {
-    uint64_t end = clock_ns() + ns;
-    while (clock_ns() < end)
-        cpu_relax();
+    uint64_t t0 = own_ticks();
+    (void)KT_WAIT_UNTIL(own_ticks() - t0 >= ticks, KT_WAIT_MS);
 }
 
 static struct hv_stimer_stats stats(void)
@@ -73,13 +87,24 @@ static unsigned modes(enum hv_stimer_mode out[2])
     return n;
 }
 
+static enum hv_stimer_mode boot_mode;
+
+/* However the test ends: the timer stopped, the boot's mode back. */
+static void end(void *unused)
+{
+    (void)unused;
+    hv_stimer_stop();
+    hv_stimer_set_mode(boot_mode);
+}
+
 static bool begin(enum hv_stimer_mode *saved)
 {
     if (hv_backend() == HV_BACKEND_NONE || hv_stimer_mode() == HV_STIMER_NONE) {
         ktest_skip("no synthetic timers (needs hv=model or Hyper-V with stimers)");
         return false;
     }
-    *saved = hv_stimer_mode();
+    *saved = boot_mode = hv_stimer_mode();
+    ktest_defer(end, NULL);
     return true;
 }
 
@@ -100,7 +125,6 @@ KTEST(mode, "hv.stimer_boot_mode")
         KT_CHECK_EQ(saved, HV_STIMER_DIRECT);
     enum hv_stimer_mode m[2];
     KT_CHECK_EQ(modes(m), hv_get_info()->has_stimer_direct ? 2 : 1);
-    hv_stimer_set_mode(saved);
 }
 
 /* One-shot: once, never early, not absurdly late; Enable clears itself. */
@@ -113,18 +137,19 @@ KTEST(oneshot, "hv.stimer_oneshot_once")
     for (unsigned i = 0, n = modes(m); i < n; i++) {
         use_mode(m[i]);
         struct hv_stimer_stats s0 = stats();
-        uint64_t t0 = clock_ns();
+        uint64_t t0 = clock_ns(), k0 = own_ticks();
         KT_CHECK_EQ(hv_stimer_arm_oneshot(ns, on_fire, NULL), 0);
-        bool fired = wait_n(1, WAIT_NS);
+        bool fired = wait_n(1);
         KT_CHECK(fired);
-        idle_ns(5 * tick_ns());
+        quiet_ticks(5);
         KT_CHECK_EQ(atomic_load(&rec.n), 1);
         if (fired) {
             uint64_t took = rec.at[0] - t0;
-            ktest_note("%s: one-shot of %llu us fired after %llu us", hv_stimer_mode_name(m[i]),
-                       (unsigned long long)(ns / 1000), (unsigned long long)(took / 1000));
+            ktest_note("%s: one-shot of %llu us fired after %llu us, %llu ticks",
+                       hv_stimer_mode_name(m[i]), (unsigned long long)(ns / 1000),
+                       (unsigned long long)(took / 1000), (unsigned long long)(rec.tick[0] - k0));
             KT_CHECK(took + early_slack() >= ns);
-            KT_CHECK(took <= ns + LATE_NS);
+            KT_CHECK(rec.tick[0] - k0 <= max_ticks(ns));
         }
         uint64_t cfg = ~0ull;
         KT_CHECK_EQ(hv_rdmsr(HV_X64_MSR_STIMER0_CONFIG, &cfg), 0);
@@ -133,7 +158,6 @@ KTEST(oneshot, "hv.stimer_oneshot_once")
         KT_CHECK_EQ(s1.fired - s0.fired, 1);
         KT_CHECK_EQ(s1.stale - s0.stale, 0);
     }
-    hv_stimer_set_mode(saved);
 }
 
 /* Periodic: N callbacks, the k-th no earlier than k periods; none after stop. */
@@ -146,9 +170,9 @@ KTEST(periodic, "hv.stimer_periodic_n")
     const unsigned N = 6;
     for (unsigned i = 0, n = modes(m); i < n; i++) {
         use_mode(m[i]);
-        uint64_t t0 = clock_ns();
+        uint64_t t0 = clock_ns(), k0 = own_ticks();
         KT_CHECK_EQ(hv_stimer_arm_periodic(period, on_fire, NULL), 0);
-        bool ok = wait_n(N, WAIT_NS);
+        bool ok = wait_n(N);
         hv_stimer_stop();
         KT_CHECK(ok);
         unsigned got = atomic_load(&rec.n);
@@ -158,12 +182,11 @@ KTEST(periodic, "hv.stimer_periodic_n")
                        (unsigned long long)((rec.at[N - 1] - t0) / 1000));
             for (unsigned k = 0; k < N; k++)
                 KT_CHECK(rec.at[k] - t0 + early_slack() >= (k + 1) * period);
-            KT_CHECK(rec.at[N - 1] - t0 <= N * period + LATE_NS);
+            KT_CHECK(rec.tick[N - 1] - k0 <= max_ticks(N * period));
         }
-        idle_ns(5 * tick_ns());
+        quiet_ticks(5);
         KT_CHECK_EQ(atomic_load(&rec.n), got);   /* stopped means stopped */
     }
-    hv_stimer_set_mode(saved);
 }
 
 /* A stopped one-shot never calls back; re-arming replaces the old one. */
@@ -176,17 +199,18 @@ KTEST(stop, "hv.stimer_stop_and_rearm")
         use_mode(m[i]);
         KT_CHECK_EQ(hv_stimer_arm_oneshot(20000000, on_fire, NULL), 0);
         hv_stimer_stop();
-        idle_ns(6 * tick_ns());
+        quiet_ticks(6);
         KT_CHECK_EQ(atomic_load(&rec.n), 0);
         uint64_t t0 = clock_ns();
         KT_CHECK_EQ(hv_stimer_arm_oneshot(200000000, on_fire, NULL), 0);
         KT_CHECK_EQ(hv_stimer_arm_oneshot(20000000, on_fire, NULL), 0);   /* replaces */
-        KT_CHECK(wait_n(1, WAIT_NS));
+        KT_CHECK(wait_n(1));
         KT_CHECK(rec.at[0] - t0 < 200000000ull);
-        idle_ns(250000000ull);                 /* past the replaced deadline */
+        /* Past the replaced deadline, by the clock and by ticks. */
+        (void)KT_WAIT_UNTIL(clock_ns() - t0 > 250000000ull, KT_WAIT_MS);
+        quiet_ticks(3);
         KT_CHECK_EQ(atomic_load(&rec.n), 1);
     }
-    hv_stimer_set_mode(saved);
 }
 
 /* Message mode with the SINT held off by the TPR: the first expiration
@@ -204,29 +228,28 @@ KTEST(pending, "hv.stimer_message_not_duplicated")
     }
     use_mode(HV_STIMER_MESSAGE);
     uint32_t vp = hv_vp_index(this_cpu()->index);
-    struct hvsim_stats h0, h1;
+    struct hvsim_stats h0, h1;   /* this VP's: other VPs' timers land any time */
     uint64_t f = irq_save();
-    hvsim_get_stats(&h0);
+    hvsim_get_vp_stats(vp, &h0);
     irq_restore(f);
     struct hv_stimer_stats s0 = stats();
 
     apic_set_tpr(hv_synic_vector() & 0xf0);   /* the tick's class 0xf still runs */
     KT_CHECK_EQ(hv_stimer_arm_periodic(10000000, on_fire, NULL), 0);
     uint32_t depth;
-    uint64_t end = clock_ns() + WAIT_NS;
+    uint64_t end = ktest_deadline_ns(KT_WAIT_MS);
     do {                                     /* until 6 expirations while held */
-        cpu_relax();
         f = irq_save();
         depth = hvsim_queue_depth(vp, HV_VMBUS_MESSAGE_SINT);
-        hvsim_get_stats(&h1);
+        hvsim_get_vp_stats(vp, &h1);
         irq_restore(f);
-    } while (h1.timer_expired - h0.timer_expired < 6 && clock_ns() < end);
+    } while (h1.timer_expired - h0.timer_expired < 6 && ktest_before(end));
     hv_stimer_stop();
     f = irq_save();
     uint32_t depth_after_stop = hvsim_queue_depth(vp, HV_VMBUS_MESSAGE_SINT);
     irq_restore(f);
     apic_set_tpr(0);
-    idle_ns(3 * tick_ns());
+    quiet_ticks(3);
 
     struct hv_stimer_stats s1 = stats();
     ktest_note("%llu expirations while held, %llu coalesced, queue depth %u",
@@ -239,5 +262,4 @@ KTEST(pending, "hv.stimer_message_not_duplicated")
     KT_CHECK_EQ(atomic_load(&rec.n), 0);
     KT_CHECK_EQ(s1.fired - s0.fired, 0);
     KT_CHECK_EQ(s1.stale - s0.stale, 1);       /* the one from the slot */
-    hv_stimer_set_mode(saved);
 }
