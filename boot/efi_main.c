@@ -91,6 +91,61 @@ static void set_source(struct boot_info *bi, const char *s)
     bi->cmdline_source[i] = 0;
 }
 
+/* The whole of CMDLINE.TXT, to its end: NULs become spaces (counted), tabs
+ * and line ends spaces; other bytes pass as they are (the kernel prints
+ * them escaped). Past the limit, the word the limit cuts and everything
+ * after it are dropped and counted, never half a word kept. */
+static void read_cmdline_file(struct boot_info *bi, EFI_FILE_HANDLE file)
+{
+    const UINTN cap = sizeof bi->cmdline - 1;
+    UINTN kept = 0, total = 0;
+    char chunk[256];
+    for (;;) {
+        UINTN len = sizeof chunk;
+        if (file->Read(file, &len, chunk) != EFI_SUCCESS || len == 0)
+            break;
+        for (UINTN i = 0; i < len; i++, total++) {
+            char c = chunk[i];
+            if (c == 0) {
+                bi->cmdline_nuls++;
+                c = ' ';
+            } else if (c == '\n' || c == '\r' || c == '\t') {
+                c = ' ';
+            }
+            if (kept < cap) {
+                bi->cmdline[kept++] = c;
+            } else {
+                UINTN h = total - cap;
+                if (h + 1 < sizeof bi->cmdline_dropped_head)
+                    bi->cmdline_dropped_head[h] = c;
+            }
+        }
+    }
+    if (total > cap) {
+        /* Give back the word the limit cut (its head starts the dropped part). */
+        UINTN cut = kept;
+        while (cut > 0 && bi->cmdline[cut - 1] != ' ')
+            cut--;
+        if (bi->cmdline[cap - 1] != ' ' && cut > 0) {
+            UINTN w = kept - cut, tail = sizeof bi->cmdline_dropped_head - 1;
+            char head[sizeof bi->cmdline_dropped_head];
+            UINTN n = 0;
+            for (UINTN i = 0; i < w && n < tail; i++)
+                head[n++] = bi->cmdline[cut + i];
+            for (UINTN i = 0; bi->cmdline_dropped_head[i] && n < tail; i++)
+                head[n++] = bi->cmdline_dropped_head[i];
+            for (UINTN i = 0; i < n; i++)
+                bi->cmdline_dropped_head[i] = head[i];
+            bi->cmdline_dropped_head[n] = 0;
+            kept = cut;
+        }
+        bi->cmdline_dropped = (uint32_t)(total - kept);
+    }
+    bi->cmdline[kept] = 0;
+    bi->cmdline_bytes = (uint32_t)total;
+    set_source(bi, "cmdline.txt");
+}
+
 /* Load options first (a Boot#### entry or the shell); else \EFI\BOOT\CMDLINE.TXT
  * beside the image, which is how the QEMU runner passes CMDLINE. */
 static void read_cmdline(struct boot_info *bi, EFI_LOADED_IMAGE *img)
@@ -123,13 +178,7 @@ static void read_cmdline(struct boot_info *bi, EFI_LOADED_IMAGE *img)
     if (fs->OpenVolume(fs, &root) != EFI_SUCCESS)
         return;
     if (root->Open(root, &file, L"\\EFI\\BOOT\\CMDLINE.TXT", EFI_FILE_MODE_READ, 0) == EFI_SUCCESS) {
-        char buf[BOOT_CMDLINE_MAX];
-        UINTN len = sizeof buf - 1;
-        if (file->Read(file, &len, buf) == EFI_SUCCESS) {
-            buf[len] = 0;
-            copy_ascii(buf, len, bi->cmdline, sizeof bi->cmdline);
-            set_source(bi, "cmdline.txt");
-        }
+        read_cmdline_file(bi, file);
         file->Close(file);
     }
     root->Close(root);

@@ -31,7 +31,9 @@ struct framebuffer_info {
 };
 
 #define BOOT_MAX_REGIONS 512
-#define BOOT_CMDLINE_MAX 1024
+/* The command line's limit, its NUL included: a longer CMDLINE.TXT keeps
+ * its whole words up to the limit and the kernel warns about the rest. */
+#define BOOT_CMDLINE_MAX 4096
 
 struct boot_info {
     uint64_t image_base, image_size;
@@ -42,6 +44,11 @@ struct boot_info {
     struct mem_region regions[BOOT_MAX_REGIONS];
     char cmdline[BOOT_CMDLINE_MAX];
     char cmdline_source[16]; /* "load-options", "cmdline.txt" or "none" */
+    /* What the boot stub could not pass on, for the kernel to warn about:
+     * bytes past the limit (the first of them in dropped_head), and NUL
+     * bytes in CMDLINE.TXT, read as spaces. */
+    uint32_t cmdline_bytes, cmdline_dropped, cmdline_nuls;
+    char cmdline_dropped_head[40];
 };
 
 /* Entered on the firmware's stack with interrupts off, boot services gone. */

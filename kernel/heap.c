@@ -2,17 +2,35 @@
 #include "kernel/heap.h"
 #include "kernel/pmm.h"
 #include "kernel/panic.h"
+#include "kernel/log.h"
 
 static uint8_t *base, *brk, *limit;
 
+/* A quarter of the free RAM, at most max_bytes, at least HEAP_MIN (a
+ * fixed 16 MiB panicked below 52 MiB of RAM): halved until a contiguous
+ * run is found. */
+#define HEAP_MIN (1u << 20)
+
 void heap_init(size_t max_bytes)
 {
-    size_t pages = max_bytes / PAGE_SIZE;
-    uint64_t pa = pmm_alloc(pages);
+    uint64_t free_bytes = pmm_free_pages() * PAGE_SIZE;
+    size_t want = max_bytes;
+    if (free_bytes / 4 < want)
+        want = (size_t)(free_bytes / 4);
+    if (want < HEAP_MIN)
+        want = HEAP_MIN;
+    uint64_t pa = 0;
+    size_t pages = want / PAGE_SIZE;
+    for (; pages >= HEAP_MIN / PAGE_SIZE; pages /= 2)
+        if ((pa = pmm_alloc(pages)) != 0)
+            break;
     if (!pa)
-        panic("heap: cannot reserve %zu KiB", max_bytes / 1024);
+        panic("heap: cannot reserve %u KiB of %llu KiB free", HEAP_MIN / 1024,
+              (unsigned long long)(free_bytes / 1024));
     base = brk = (uint8_t *)pa;
     limit = base + pages * PAGE_SIZE;
+    log_info("heap", "%zu KiB (of %llu KiB free)", (size_t)(pages * PAGE_SIZE / 1024),
+             (unsigned long long)(free_bytes / 1024));
 }
 
 void *heap_sbrk(ptrdiff_t incr)

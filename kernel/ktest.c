@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "lib/escape.h"
 #include "kernel/timer.h"
 #include "kernel/clock.h"
 #include "kernel/percpu.h"
@@ -179,8 +180,10 @@ unsigned ktest_run(const char *glob)
     qsort(order, planned, sizeof order[0], by_name);
     if (planned == 0) {
         /* A typo in CI must not look like a pass. */
-        out("TAP version 14\nBail out! test=%s matches no test\n", glob);
-        log_err("ktest", "test=%s matches no test", glob);
+        char shown[64];
+        escape_text(glob, shown, sizeof shown);
+        out("TAP version 14\nBail out! test=%s matches no test\n", shown);
+        log_err("ktest", "test=%s matches no test", shown);
         return 1;
     }
     out("TAP version 14\n1..%u\n", planned);

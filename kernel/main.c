@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
+#include "lib/escape.h"
 #include "kernel/pmm.h"
 #include "kernel/heap.h"
 #include "kernel/percpu.h"
@@ -145,6 +146,26 @@ static void kernel_main_on_own_stack(void *arg)
     }
 }
 
+/* The command line as the boot stub passed it, escaped (it is untrusted
+ * text), and a warning for every byte it could not pass on. */
+static void log_cmdline(const struct boot_info *bi)
+{
+    static char shown[4 * BOOT_CMDLINE_MAX];
+    size_t odd = escape_text(bi->cmdline, shown, sizeof shown);
+    log_info("sinter", "command line (%s): \"%s\"", bi->cmdline_source, shown);
+    if (odd)
+        log_warn("cmdline", "%zu control or non-ASCII byte(s), shown as \\xNN", odd);
+    if (bi->cmdline_nuls)
+        log_warn("cmdline", "%u NUL byte(s) in CMDLINE.TXT read as spaces", bi->cmdline_nuls);
+    if (bi->cmdline_dropped) {
+        char head[4 * sizeof bi->cmdline_dropped_head];
+        escape_text(bi->cmdline_dropped_head, head, sizeof head);
+        log_err("cmdline", "CMDLINE.TXT is %u bytes, over the %u-byte limit: dropped its last "
+                "%u byte(s), from \"%s\" on", bi->cmdline_bytes, BOOT_CMDLINE_MAX - 1,
+                bi->cmdline_dropped, head);
+    }
+}
+
 void kernel_main(struct boot_info *bi)
 {
     boot_tsc = rdtsc();
@@ -154,7 +175,7 @@ void kernel_main(struct boot_info *bi)
     log_info("sinter", "booting; image at 0x%llx (%llu KiB), gdb: symbol-file -o 0x%llx build/sinter.so",
              (unsigned long long)bi->image_base, (unsigned long long)(bi->image_size / 1024),
              (unsigned long long)bi->image_base);
-    log_info("sinter", "command line (%s): \"%s\"", bi->cmdline_source, bi->cmdline);
+    log_cmdline(bi);
     options_init(bi->cmdline);
     apply_log_options();
     pmm_init(bi);

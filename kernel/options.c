@@ -2,6 +2,7 @@
 #include "kernel/options.h"
 #include "kernel/log.h"
 #include "lib/cmdline.h"
+#include "lib/escape.h"
 
 enum opt_kind { OPT_BOOL, OPT_U64, OPT_ENUM, OPT_LIST, OPT_STRING };
 
@@ -96,26 +97,32 @@ static bool valid(const struct option_def *d, const char *v)
 
 void options_init(const char *cmdline)
 {
+    /* Words come from an untrusted file: printed escaped, never raw. */
+    char key[4 * CMDLINE_KEY_MAX], val[4 * CMDLINE_VALUE_MAX];
     cmdline_parse(&parsed, cmdline);
-    if (parsed.malformed)
-        log_warn("cmdline", "ignored %u malformed word(s), first: \"%s\" (expected key=value)",
-                 parsed.malformed, parsed.first_malformed);
+    if (parsed.malformed) {
+        escape_text(parsed.first_malformed, val, sizeof val);
+        log_warn("cmdline", "ignored %u malformed word(s), first: \"%s\" (expected key=value, "
+                 "at most %u words)", parsed.malformed, val, CMDLINE_MAX_WORDS);
+    }
     for (unsigned i = 0; i < parsed.count; i++) {
         const struct cmdline_word *w = &parsed.words[i];
         const struct option_def *d = find_def(w->key);
+        escape_text(w->key, key, sizeof key);
+        escape_text(w->value, val, sizeof val);
         if (!d) {
-            log_warn("cmdline", "unknown option \"%s\" ignored", w->key);
+            log_warn("cmdline", "unknown option \"%s\" ignored", key);
             continue;
         }
         if (!valid(d, w->value)) {
             if (d->kind == OPT_U64)
                 log_warn("cmdline", "bad value \"%s\" for %s (want a number in %llu..%llu), ignored",
-                         w->value, w->key, (unsigned long long)d->min, (unsigned long long)d->max);
+                         val, key, (unsigned long long)d->min, (unsigned long long)d->max);
             else if (d->choices)
-                log_warn("cmdline", "bad value \"%s\" for %s (want %s), ignored", w->value, w->key,
+                log_warn("cmdline", "bad value \"%s\" for %s (want %s), ignored", val, key,
                          d->choices);
             else
-                log_warn("cmdline", "bad value \"%s\" for %s, ignored", w->value, w->key);
+                log_warn("cmdline", "bad value \"%s\" for %s, ignored", val, key);
             continue;
         }
         accepted[i] = true;

@@ -31,6 +31,9 @@ static struct {
     uint64_t tick[16];          /* this CPU's ticks at each callback */
 } rec;
 
+/* This CPU's ticks (other CPUs tick too). */
+static uint64_t own_ticks(void) { return timer_cpu_ticks(this_cpu()->index); }
+
 static void on_fire(void *ctx)
 {
     (void)ctx;
@@ -41,9 +44,6 @@ static void on_fire(void *ctx)
     }
     atomic_store(&rec.n, n + 1);
 }
-
-/* This CPU's ticks (other CPUs tick too). */
-static uint64_t own_ticks(void) { return timer_cpu_ticks(this_cpu()->index); }
 
 /* Ticks an interval of ns may hold, plus the slack above. */
 static uint64_t max_ticks(uint64_t ns)
