@@ -44,7 +44,8 @@ SIZE_OVER_SPEED := kernel/shell/% lib/shell/% drivers/shell_%
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps run image test test-host test-kernel fuzz bench docs trace component-vars clean gdb distclean
+.PHONY: all deps run image test test-host test-kernel test-shapes soak fuzz bench docs trace \
+        component-vars print-test-programs clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
 deps: $(BUILD)/.deps
@@ -136,27 +137,44 @@ include $(wildcard tests/host/*.mk)
 include $(wildcard tests/fuzz/*.mk)
 HOST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
 
-# Headers host code may include (inline code lives in some of them).
-HOST_HDRS := $(wildcard tests/host/*.h lib/*.h kernel/*.h drivers/*/*.h)
+# Host and fuzz programs build from objects, one per source, each with its
+# header dependencies (-MMD -MP, as the kernel build): touching a header
+# rebuilds every object that includes it and every program linking those
+# (tests/build_deps_test.sh proves it). Objects are shared between
+# programs: one flag set per kind.
+HOST_OBJ_DIR := $(BUILD)/host/obj
+FUZZ_OBJ_DIR := $(BUILD)/fuzz/obj
+host_objs = $(patsubst %.c,$(HOST_OBJ_DIR)/%.o,$(1))
+fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ_DIR)/%.o,$(1))
+
+$(HOST_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
 define host_test_rule
-$(BUILD)/host/$(1): $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c $$(HOST_HDRS)
-	@mkdir -p $(BUILD)/host
+$(BUILD)/host/$(1): $$(call host_objs,$$($(1)_SRCS) tests/host/check.c tests/host/host_log.c)
 	@echo "  HOSTCC  $$@"
-	@$(HOST_CC) $(HOST_CFLAGS) $$($(1)_SRCS) tests/host/check.c tests/host/host_log.c -o $$@
+	@$(HOST_CC) $(HOST_CFLAGS) $$^ -o $$@
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -DSINTER_HOST -DSINTER_FUZZ
+$(FUZZ_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
 define fuzz_rule
-$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/host/host_log.c $$(HOST_HDRS)
-	@mkdir -p $(BUILD)/fuzz
+$(BUILD)/fuzz/$(1): $$(call fuzz_objs,$$($(1)_FUZZ_SRCS) tests/host/host_log.c)
 	@echo "  FUZZCC  $$@"
-	@clang $(FUZZ_CFLAGS) $$($(1)_FUZZ_SRCS) tests/host/host_log.c -o $$@
+	@clang $(FUZZ_CFLAGS) $$^ -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+-include $(shell find $(HOST_OBJ_DIR) $(FUZZ_OBJ_DIR) -name '*.d' 2>/dev/null)
 
-test-host: $(BUILD)/.deps $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@PARTS=host,fuzz,scripts bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS)
+	@PARTS=build,host,fuzz,scripts bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Both build the disk images first: the image checks read them and one QEMU
 # job boots build/sinter.vhdx, the file a Hyper-V user copies.
@@ -165,8 +183,33 @@ test-kernel: $(BUILD)/.deps
 	@PARTS=image,qemu IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "" ""
 
 test: $(BUILD)/.deps
-	@$(MAKE) --no-print-directory image $(HOST_BINS) $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS)
 	@IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+
+# The in-kernel suite on the wide matrix of machine shapes
+# (tests/qemu/shapes.sh: SMP 1..16, six CPU models, q35 and pc, 48M..4G).
+test-shapes: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory all
+	@RESULTS=$(BUILD)/shape-results SHAPES=$${SHAPES:-wide} SCENARIOS=0 PARTS=qemu \
+	  bash tests/run-all.sh $(BUILD) "" ""
+
+# make test REPEAT times (default 5) with a CPU hog on the host (HOG=0: none);
+# prints which test failed in which run. A flake found this way is a bug.
+REPEAT ?= 5
+soak: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS)
+	@REPEAT=$(REPEAT) bash tests/soak.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
+
+# Long fuzz runs: FUZZ_TIME seconds per target (default 60), the corpus kept
+# and grown under $(BUILD)/fuzz-corpus/<target>, crashes in $(BUILD)/fuzz-crashes.
+FUZZ_TIME ?= 60
+fuzz: $(FUZZ_BINS)
+	@FUZZ_TIME=$(FUZZ_TIME) bash tests/fuzz/run-long.sh $(BUILD) "$(FUZZ_TARGETS)"
+
+# "name: sources" of every host test and fuzz target (tests/build_deps_test.sh).
+print-test-programs:
+	@$(foreach t,$(HOST_TESTS),echo "$(BUILD)/host/$(t): $($(t)_SRCS) tests/host/check.c tests/host/host_log.c";)
+	@$(foreach t,$(FUZZ_TARGETS),echo "$(BUILD)/fuzz/$(t): $($(t)_FUZZ_SRCS) tests/host/host_log.c";)
 
 bench: all
 	@$(foreach v,$(COMPONENT_VARS),$(v)='$($(v))') bash tests/bench/run.sh $(BUILD)

@@ -116,8 +116,45 @@ void console_panic_mode(void)
     fbcon_set_color(0xff5050);
 }
 
+#define LOG_COUNT_SLOTS 32
+static struct { const char *subsys; unsigned warnings, errors; } counts[LOG_COUNT_SLOTS];
+static spinlock_t count_lock = SPINLOCK_INIT;
+
+/* Subsystem names are string literals: compared by content (one name may
+ * be spelled in several files), stored by pointer. */
+static void count(enum log_level level, const char *subsys)
+{
+    if (level > LOG_WARN)
+        return;
+    uint64_t f = spin_lock_irqsave(&count_lock);
+    unsigned i = 0;
+    while (i < LOG_COUNT_SLOTS && counts[i].subsys && strcmp(counts[i].subsys, subsys) != 0)
+        i++;
+    if (i == LOG_COUNT_SLOTS)
+        i = LOG_COUNT_SLOTS - 1;          /* full: the last slot takes the rest */
+    else if (!counts[i].subsys)
+        counts[i].subsys = subsys;
+    if (level == LOG_ERR)
+        counts[i].errors++;
+    else
+        counts[i].warnings++;
+    spin_unlock_irqrestore(&count_lock, f);
+}
+
+bool log_count(unsigned index, const char **subsys, unsigned *warnings, unsigned *errors)
+{
+    if (index >= LOG_COUNT_SLOTS || !counts[index].subsys)
+        return false;
+    *subsys = counts[index].subsys;
+    *warnings = counts[index].warnings;
+    *errors = counts[index].errors;
+    return true;
+}
+
 void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
 {
+    if (!panicking)
+        count(level, subsys);
     if (level > console_level)
         return;
     char line[512];

@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "kernel/result.h"
 #include "lib/escape.h"
 #include "kernel/timer.h"
 #include "kernel/clock.h"
@@ -184,6 +185,7 @@ unsigned ktest_run(const char *glob)
         escape_text(glob, shown, sizeof shown);
         out("TAP version 14\nBail out! test=%s matches no test\n", shown);
         log_err("ktest", "test=%s matches no test", shown);
+        result_set_tests(0, 1);
         return 1;
     }
     out("TAP version 14\n1..%u\n", planned);
@@ -218,5 +220,6 @@ unsigned ktest_run(const char *glob)
     }
     timer_set_hook(NULL);
     out("# %u of %u test(s) failed\n", failed_tests, planned);
+    result_set_tests(planned, failed_tests);
     return failed_tests;
 }

@@ -2,12 +2,17 @@
  * host test harness (tests/host/host_log.c), so hardware-free code may log. */
 #ifndef SINTER_KERNEL_LOG_H
 #define SINTER_KERNEL_LOG_H
+#include <stdbool.h>
 
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Prints "<subsys>: <message>\n". A trailing newline in fmt is not needed. */
 void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Errors and warnings logged so far, by subsystem (printed or not): the
+ * result line (kernel/result.h) reports them. index 0.. until false. */
+bool log_count(unsigned index, const char **subsys, unsigned *warnings, unsigned *errors);
 
 #define log_err(sub, ...)   log_printf(LOG_ERR, sub, __VA_ARGS__)
 #define log_warn(sub, ...)  log_printf(LOG_WARN, sub, __VA_ARGS__)

@@ -159,7 +159,10 @@ static void log_cmdline(const struct boot_info *bi)
         log_warn("cmdline", "%u NUL byte(s) in CMDLINE.TXT read as spaces", bi->cmdline_nuls);
     if (bi->cmdline_dropped) {
         char head[4 * sizeof bi->cmdline_dropped_head];
-        escape_text(bi->cmdline_dropped_head, head, sizeof head);
+        const char *h = bi->cmdline_dropped_head;
+        while (*h == ' ')
+            h++;
+        escape_text(h, head, sizeof head);
         log_err("cmdline", "CMDLINE.TXT is %u bytes, over the %u-byte limit: dropped its last "
                 "%u byte(s), from \"%s\" on", bi->cmdline_bytes, BOOT_CMDLINE_MAX - 1,
                 bi->cmdline_dropped, head);

@@ -1,6 +1,7 @@
 #include "kernel/shutdown.h"
 #include "kernel/acpi.h"
 #include "kernel/log.h"
+#include "kernel/result.h"
 #include "kernel/clock.h"
 #include "arch/x86_64/cpu.h"
 
@@ -11,6 +12,7 @@
 void machine_poweroff(int status)
 {
     irq_disable();
+    result_print(status);
     /* QEMU exits with (value << 1) | 1; the runner decodes it. Elsewhere an
      * unclaimed port write does nothing and we fall through to ACPI. */
     outl(ISA_DEBUG_EXIT_PORT, (uint32_t)status);
