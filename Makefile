@@ -123,8 +123,10 @@ IMAGE_CMDLINE ?=
 image: all
 	@bash scripts/mkimage.sh $(BUILD)/sinter.efi $(BUILD)/sinter.img "$(IMAGE_CMDLINE)"
 
+# In another terminal than `make run CMDLINE="gdb=wait ..."`: gdb with the
+# symbols at the right base, the kernel released (GDB_ARGS go to gdb).
 gdb:
-	@echo "make run GDB=1, then: gdb -x scripts/gdbinit"
+	@BUILD=$(BUILD) bash scripts/gdb-attach.sh $(GDB_ARGS)
 
 # ---- host tests (hardware-free code, Linux, ASan + UBSan) ----
 HOST_CC ?= gcc

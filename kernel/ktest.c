@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
 #include "kernel/result.h"
 #include "lib/escape.h"
 #include "kernel/timer.h"
@@ -190,7 +191,13 @@ unsigned ktest_run(const char *glob)
     }
     out("TAP version 14\n1..%u\n", planned);
     runner_cpu = this_cpu();
-    timer_set_hook(watchdog);
+    /* Under a debugger a test may sit at a breakpoint for minutes. */
+    const char *g = option_str("gdb");
+    bool debugging = g && strcmp(g, "wait") == 0;
+    if (debugging)
+        out("# gdb=wait: test watchdog off\n");
+    else
+        timer_set_hook(watchdog);
     for (unsigned n = 1; n <= planned; n++) {
         const struct ktest *t = order[n - 1];
         failures = 0;

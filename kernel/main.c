@@ -146,6 +146,27 @@ static void kernel_main_on_own_stack(void *arg)
     }
 }
 
+/* gdb=wait: the image base for `symbol-file -o`, then a spin on a flag gdb
+ * clears (scripts/gdb-attach.sh does both), as OSDev's GNU-EFI debugging
+ * recipe does. sinter_gdb_magic lets the script check the base it used:
+ * read through the loaded symbols, it must say what it says here. */
+volatile int sinter_gdb_wait;
+const volatile char sinter_gdb_magic[] = "sinter gdb base ok";
+
+static void gdb_wait(const struct boot_info *bi)
+{
+    const char *v = option_str("gdb");
+    if (!v || strcmp(v, "wait") != 0)
+        return;
+    sinter_gdb_wait = 1;
+    log_info("gdb", "waiting: image base 0x%llx; in gdb: symbol-file -o 0x%llx build/sinter.so, "
+             "then set var sinter_gdb_wait = 0 (make gdb does both)",
+             (unsigned long long)bi->image_base, (unsigned long long)bi->image_base);
+    while (sinter_gdb_wait)
+        cpu_relax();
+    log_info("gdb", "released by the debugger (magic %c)", sinter_gdb_magic[0]);
+}
+
 /* The command line as the boot stub passed it, escaped (it is untrusted
  * text), and a warning for every byte it could not pass on. */
 static void log_cmdline(const struct boot_info *bi)
@@ -180,6 +201,7 @@ void kernel_main(struct boot_info *bi)
              (unsigned long long)bi->image_base);
     log_cmdline(bi);
     options_init(bi->cmdline);
+    gdb_wait(bi);
     apply_log_options();
     pmm_init(bi);
     smp_set_trampoline(bi->ap_trampoline);

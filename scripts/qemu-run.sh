@@ -8,7 +8,8 @@
 #            none for interactive runs, 300 when CMDLINE has test= or exit=;
 #            never under GDB=1)
 #   LOG      serial log file (default build/serial.log)
-#   GDB=1    wait for gdb on :1234 (QEMU -s -S)
+#   GDB=1    wait for gdb on :1234 (QEMU -s -S); with CMDLINE "gdb=wait" the
+#            kernel waits instead, after printing its image base (make gdb)
 #   ACCEL    tcg (default) or kvm (only if it demonstrably works)
 #   DISK     boot this disk image (raw .img or .vhdx from `make image`)
 #            instead of a fresh ESP; CMDLINE is then whatever the image holds
@@ -38,7 +39,7 @@ EFI=$BUILD/sinter.efi
 SMP=${SMP:-1}; MEM=${MEM:-256M}; CPU=${CPU:-max}; MACHINE=${MACHINE:-q35}
 CMDLINE=${CMDLINE:-}; ACCEL=${ACCEL:-tcg}; LOG=${LOG:-$BUILD/serial.log}
 QEMU=${QEMU:-qemu-system-x86_64}
-if [ "${GDB:-0}" = 1 ]; then
+if [ "${GDB:-0}" = 1 ] || case " $CMDLINE " in *" gdb=wait "*) true ;; *) false ;; esac; then
     TIMEOUT=0          # sitting at a breakpoint is not a hang
 elif [ -z "${TIMEOUT:-}" ]; then
     case " $CMDLINE " in *" test="*|*" exit="*) TIMEOUT=300 ;; *) TIMEOUT=0 ;; esac
@@ -53,6 +54,9 @@ for f in "$OVMF_CODE" "$OVMF_VARS"; do
     fi
 done
 
+# Truncated first: `make gdb` must never read a previous run's image base.
+mkdir -p "$(dirname "$LOG")"
+: > "$LOG"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sinter-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 if [ -n "${DISK:-}" ]; then
@@ -79,8 +83,6 @@ fi
 interactive=0
 [ -t 0 ] && [ "${INTERACTIVE:-1}" != 0 ] && interactive=1
 
-mkdir -p "$(dirname "$LOG")"
-: > "$LOG"
 args=(
     -machine "$MACHINE" -cpu "$CPU" -smp "$SMP" -m "$MEM" -accel "$ACCEL"
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE"
@@ -99,7 +101,17 @@ else
     args+=(-chardev stdio,id=ser0,signal=off,logfile="$LOG" -serial chardev:ser0 -monitor none)
 fi
 [ -n "${QMP:-}" ] && args+=(-qmp "unix:$QMP,server=on,wait=off")
-[ "${GDB:-0}" = 1 ] && args+=(-s -S) && echo "qemu-run: waiting for gdb on :1234 (in another terminal: make gdb)" >&2
+# GDB=1: QEMU waits for gdb before the firmware (-S). With gdb=wait on the
+# command line the kernel waits itself, after printing its image base, so
+# QEMU only opens the stub (and `make gdb` finds the base in the log).
+case " $CMDLINE " in *" gdb=wait "*) gdb_wait=1 ;; *) gdb_wait=0 ;; esac
+if [ $gdb_wait = 1 ]; then
+    args+=(-s)
+    echo "qemu-run: gdb stub on :1234; the kernel waits for it (in another terminal: make gdb)" >&2
+elif [ "${GDB:-0}" = 1 ]; then
+    args+=(-s -S)
+    echo "qemu-run: waiting for gdb on :1234 before the firmware (gdb -x scripts/gdbinit)" >&2
+fi
 # shellcheck disable=SC2206 # word splitting is the point
 [ -n "${QEMU_ARGS:-}" ] && args+=($QEMU_ARGS)
 [ $interactive = 1 ] && echo "qemu-run: Ctrl-A X quits, Ctrl-A C switches between serial and the QEMU monitor" >&2
