@@ -66,7 +66,10 @@ static uint64_t period_from_count_register(uint64_t hz)
             cpu_relax();
         if (!count_pair(hz, &c1, &r1))
             continue;
-        if (c1 < c0 && r1 > r0)                     /* no reload in between */
+        /* No reload in between: under half a period apart (a vCPU paused
+         * past a whole period would wrap the count and read low). */
+        uint64_t half_period = hz / (timer_hz() ? timer_hz() : 100) / 2;
+        if (c1 < c0 && r1 > r0 && r1 - r0 < half_period)
             rates[n++] = (uint64_t)(c0 - c1) * hz / (r1 - r0);
     }
     if (n < PAIRS / 2)
