@@ -13,11 +13,11 @@ mkdir -p "$RESULTS"
 passed=0 failed=0
 timings=
 
-# PARTS=build,host,fuzz,scripts,image,qemu (default all) runs a subset:
-# make test-host, test-kernel. build: the build's own test (header
-# dependencies tracked); scripts: the Hyper-V VM script's syntax; image:
-# the disk images make image wrote.
-PARTS=${PARTS:-build,host,fuzz,scripts,image,qemu}
+# PARTS=build,host,fuzz,scripts,image,qemu (default all) runs a subset: make
+# test-host, test-kernel. build: the build's own test (header dependencies
+# tracked); scripts: the VM script's syntax; docs: the file:function
+# references of docs/walkthrough.md; image: the disk images.
+PARTS=${PARTS:-build,host,fuzz,scripts,docs,image,qemu}
 part() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 part host || HOST_TESTS=
 part fuzz || FUZZ_TARGETS=
@@ -97,6 +97,16 @@ if part scripts; then
     t_part=$(now_ms)
     LABEL=scripts run_host ps_syntax bash tests/hyperv/check_ps_syntax.sh "$BUILD"
     timings="$timings scripts $(took "$t_part")s,"
+fi
+
+if part docs; then
+    # Every file:function docs/walkthrough.md names still exists.
+    echo "== docs (walkthrough references)"
+    t_part=$(now_ms)
+    run_host doc_refs bash -c 'python3 tests/docs/check_doc_refs.py docs/walkthrough.md &&
+        echo "ok - docs/walkthrough.md: every file:function exists" ||
+        echo "not ok - docs/walkthrough.md names code that does not exist"'
+    timings="$timings docs $(took "$t_part")s,"
 fi
 
 if part image; then
