@@ -103,7 +103,7 @@ if part docs; then
     # Every file:function docs/walkthrough.md names still exists.
     echo "== docs (walkthrough references)"
     t_part=$(now_ms)
-    run_host doc_refs bash -c 'python3 tests/docs/check_doc_refs.py docs/walkthrough.md &&
+    LABEL=docs run_host doc_refs bash -c 'python3 tests/docs/check_doc_refs.py docs/walkthrough.md &&
         echo "ok - docs/walkthrough.md: every file:function exists" ||
         echo "not ok - docs/walkthrough.md names code that does not exist"'
     timings="$timings docs $(took "$t_part")s,"
