@@ -128,6 +128,29 @@ static int by_name(const void *a, const void *b)
     return strcmp((*(const struct ktest *const *)a)->name, (*(const struct ktest *const *)b)->name);
 }
 
+static const char *watch_what;
+static uint64_t (*watch_count)(void);
+static uint64_t watch_expected;
+
+void ktest_watch(const char *what, uint64_t (*count)(void))
+{
+    watch_what = what;
+    watch_count = count;
+}
+
+void ktest_expect_watched(uint64_t n) { watch_expected += n; }
+
+static uint64_t watched(void) { return watch_count ? watch_count() : 0; }
+
+/* The post-check: what the test caused beyond what it announced. */
+static void post_check(uint64_t before)
+{
+    uint64_t grew = watched() - before;
+    if (watch_count && grew != watch_expected)
+        ktest_fail(__FILE__, __LINE__, "%s: %llu during this test, %llu expected (see the log)",
+                   watch_what, (unsigned long long)grew, (unsigned long long)watch_expected);
+}
+
 unsigned ktest_run(const char *glob)
 {
     if (strcmp(glob, "all") == 0 || strcmp(glob, "1") == 0)
@@ -138,6 +161,10 @@ unsigned ktest_run(const char *glob)
             order[planned++] = t;
     qsort(order, planned, sizeof order[0], by_name);
     out("TAP version 14\n1..%u\n", planned);
+    uint64_t before_tests = watched();
+    if (before_tests)
+        out("# %s: %llu before the first test (boot)\n", watch_what,
+            (unsigned long long)before_tests);
     timer_set_hook(watchdog);
     for (unsigned n = 1; n <= planned; n++) {
         const struct ktest *t = order[n - 1];
@@ -146,6 +173,8 @@ unsigned ktest_run(const char *glob)
         watchdog_fired = false;
         unsigned ms = t->timeout_ms ? t->timeout_ms : KTEST_DEFAULT_TIMEOUT_MS;
         uint64_t t0 = clock_ns();
+        uint64_t watched0 = watched();
+        watch_expected = 0;
         if (!run_guarded(t, ms)) {
             if (watchdog_fired)
                 ktest_fail(__FILE__, __LINE__, "watchdog: no result after %u ms", ms);
@@ -156,6 +185,8 @@ unsigned ktest_run(const char *glob)
                            (unsigned long long)guard.cr2);
         }
         uint64_t ms_taken = (clock_ns() - t0) / 1000000;
+        if (!skipped)
+            post_check(watched0);
         if (failures) {
             failed_tests++;
             out("not ok %u - %s\n", n, t->name);
@@ -166,6 +197,9 @@ unsigned ktest_run(const char *glob)
         }
     }
     timer_set_hook(NULL);
+    /* Violations during boot belong to no test, but still fail the run. */
+    if (before_tests)
+        failed_tests++;
     out("# %u of %u test(s) failed\n", failed_tests, planned);
     return failed_tests;
 }

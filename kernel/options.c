@@ -38,6 +38,7 @@ static const struct option_def defs[] = {
     { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
     { "hvsim.inject", OPT_ENUM, "direct|posted", 0, 0, "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors" },
     { "hvsim.shutdown_after", OPT_U64, NULL, 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up" },
+    { "hvsim.strict", OPT_BOOL, NULL, 0, 0, "a guest protocol violation the model sees fails the running test (default 1 with test=)" },
 };
 
 static struct cmdline parsed;

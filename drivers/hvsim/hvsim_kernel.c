@@ -15,6 +15,7 @@
 #include "arch/x86_64/posted_intr.h"
 #include "kernel/clock.h"
 #include "kernel/irq.h"
+#include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
@@ -210,6 +211,12 @@ int hvsim_kernel_start_vmbus_host(void)
     if (vmbus_host_init(&cfg) != 0) {
         log_err("hvsim", "VMBus host model failed to start");
         return -1;
+    }
+    /* Strict (the default when in-kernel tests run): every rule a guest
+     * breaks fails the running test (kernel/ktest.c post-check). */
+    if (option_bool("hvsim.strict", option_str("test") != NULL)) {
+        ktest_watch("hvsim.strict: guest protocol violations", vmbus_host_violations);
+        log_info("hvsim", "strict: a guest protocol violation fails the running test");
     }
     uint64_t after_ms = option_u64("hvsim.shutdown_after", 0);
     if (after_ms)

@@ -309,7 +309,7 @@ int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj 
         break;
     case HV_X64_MSR_EOM:
         hvsim.stats.eom++;
-        tracef(TRACE_HV, "hvsim", "host: EOM from VP%u, rescanning queues", vp);
+        tracef(TRACE_HV, "hvsim", "host: EOM from VP%u, retrying the queues", vp);
         break;
     default: {
         uint32_t s = msr - HV_X64_MSR_SINT0;
@@ -328,9 +328,12 @@ int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj 
         break;
     }
     }
-    /* EOM (TLFS), and, as a model choice, enabling the SynIC, the SIMP or
-     * unmasking a SINT, all retry the queued messages. */
-    if (r == 0)
+    /* Queued messages are retried on EOM (here), on a new post to the SINT
+     * (hvsim_post_locked) and on an APIC EOI (TLFS "SynIC message flags":
+     * not seen by the model), and on nothing else: a write of SCONTROL,
+     * SIMP, SIEFP or SINTx does not deliver, so a guest that forgets EOM
+     * stalls here as it would on Hyper-V. */
+    if (r == 0 && msr == HV_X64_MSR_EOM)
         hvsim_rescan_vp_locked(vp, inj);
     return r;
 }

@@ -131,10 +131,12 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
                 f->bad_pkt = true;
         } else if (!eq && word_is(s, end, "mute")) {
             f->mute = true;
+        } else if (!eq && word_is(s, end, "bad_state")) {
+            f->bad_state = true;
         } else {
             add_err(err, n, "hvsim.faults: unknown item '", item,
                     "' (drop_irq=1/N dup_irq=1/N delay_irq=1/N spurious_bits "
-                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute seed=<n>)");
+                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute bad_state seed=<n>)");
             bad = -1;
         }
         if (!ok) {

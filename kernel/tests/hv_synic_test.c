@@ -270,7 +270,12 @@ KTEST(masked, "hv.masked_sint_then_unmask")
     KT_CHECK(!apic_irr_bit(hv_synic_vector()));
     KT_CHECK_EQ(irq_count(hv_synic_vector()), irqs0);
 
+    /* Unmasking delivers nothing by itself (TLFS: queued messages are
+     * retried on EOM, a new post, or EOI); the guest's EOM brings it in. */
     KT_CHECK_EQ(hv_wrmsr(msr, orig), 0);
+    KT_CHECK(!wait_count(1, 5000));
+    KT_CHECK_EQ(depth(), 1);
+    KT_CHECK_EQ(hv_wrmsr(HV_X64_MSR_EOM, 0), 0);
     KT_CHECK(wait_count(1, WAIT_US));
     KT_CHECK_EQ(rec.first[0], 0);
     KT_CHECK_EQ(depth(), 0);

@@ -128,11 +128,15 @@ bool fg_recv_vp(unsigned vp, struct fg_msg *m, unsigned polls)
 
 bool fg_recv(struct fg_msg *m) { return fg_recv_vp(0, m, 4); }
 
+struct fg_msg fg_last;
+
 bool fg_wait(uint32_t type, struct fg_msg *m)
 {
     while (fg_recv(m)) {
-        if (m->type == type)
+        if (m->type == type) {
+            fg_last = *m;
             return true;
+        }
         if (fg_nlog < 64)
             fg_log[fg_nlog++] = *m;
     }
