@@ -73,6 +73,7 @@ static struct hvsim_machine machine = {
     .gpa_to_ptr = machine_gpa_to_ptr,
     .current_vp = machine_current_vp,
     .ref_time_100ns = machine_ref_time,
+    .read_tsc = rdtsc,
     .irq_save = machine_irq_save,
     .irq_restore = machine_irq_restore,
     .irqs_off = machine_irqs_off,
