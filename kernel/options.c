@@ -2,6 +2,7 @@
 #include "kernel/options.h"
 #include "kernel/log.h"
 #include "lib/cmdline.h"
+#include "lib/array_size.h"
 
 enum opt_kind { OPT_BOOL, OPT_U64, OPT_ENUM, OPT_LIST, OPT_STRING };
 
@@ -46,7 +47,7 @@ static bool accepted[CMDLINE_MAX_WORDS];
 
 static const struct option_def *find_def(const char *key)
 {
-    for (unsigned i = 0; i < sizeof defs / sizeof defs[0]; i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(defs); i++)
         if (strcmp(defs[i].key, key) == 0)
             return &defs[i];
     return NULL;

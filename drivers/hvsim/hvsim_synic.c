@@ -5,6 +5,7 @@
 #include <string.h>
 #include "drivers/hvsim/hvsim_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 bool hvsim_synic_msr(uint32_t msr)
 {
@@ -79,7 +80,7 @@ void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj)
     for (unsigned i = 0; i < inj->n; i++)
         if (inj->e[i].vp == vp && inj->e[i].vector == vector)
             return;                 /* one edge per vector is enough */
-    if (inj->n == sizeof inj->e / sizeof inj->e[0])
+    if (inj->n == ARRAY_SIZE(inj->e))
         return;                     /* cannot happen: sized for one VP's sources */
     inj->e[inj->n].vp = vp;
     inj->e[inj->n].vector = vector;

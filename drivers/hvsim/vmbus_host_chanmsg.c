@@ -8,6 +8,7 @@
 #include <string.h>
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 /* Versions Hyper-V knows (Linux VERSION_*); it accepts those up to its own. */
 static bool hyperv_knows(uint32_t v)
@@ -18,7 +19,7 @@ static bool hyperv_knows(uint32_t v)
         VMBUS_VERSION_WIN10_5_0, VMBUS_VERSION_WIN10_5_1, VMBUS_VERSION_WIN10_5_2,
         VMBUS_VERSION_WIN10_5_3,
     };
-    for (unsigned i = 0; i < sizeof known / sizeof known[0]; i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
         if (known[i] == v)
             return true;
     return false;

@@ -12,6 +12,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 struct vh_state vh;
 static bool reg_conn1, reg_conn4;
@@ -211,7 +212,7 @@ static int alloc_tables(uint32_t total)
         vh.ch = static_ch;
         vh.gp = static_gp;
         vh.ch_cap = VMBUS_HOST_STATIC_CHANNELS;
-        vh.gp_cap = sizeof static_gp / sizeof static_gp[0];
+        vh.gp_cap = ARRAY_SIZE(static_gp);
         return 0;
     }
     size_t bytes = ch_cap * sizeof(struct vh_chan) + gp_cap * sizeof(struct vh_gpadl);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 struct vmbus_connection vmbus_conn;
 static const struct vmbus_services *svc;
@@ -231,7 +232,7 @@ int vmbus_connect(void)
 
     atomic_store(&vmbus_conn.state, VMBUS_CONTACTING);
     int rc = 0;
-    for (size_t i = 0; i < sizeof vmbus_versions / sizeof vmbus_versions[0]; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(vmbus_versions); i++) {
         rc = try_version(vmbus_versions[i]);
         if (rc != 0)
             break;

@@ -6,14 +6,7 @@
 #include "drivers/vmbus/vmbus_errno.h"
 #include "drivers/vmbus/vmbus_shmem.h"
 #include "kernel/log.h"
-
-/* A hostile peer could make us log on every interrupt: log the first few
- * refusals of a ring, then one in 1024. */
-static bool ring_should_log(struct vmbus_ring *r)
-{
-    r->bad++;
-    return r->bad <= 8 || (r->bad & 1023) == 0;
-}
+#include "lib/refuse.h"
 
 static bool index_ok(const struct vmbus_ring *r, uint32_t idx)
 {
@@ -114,9 +107,8 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_ring_sg *sg,
     uint32_t w = r->prod_write;
     uint32_t rd = vmbus_load_acquire(&r->hdr->read_index);
     if (!index_ok(r, rd)) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing to write: read_index %u invalid "
-                    "(data size %u)", r->name, rd, r->size);
+        REFUSE(&r->refused, "vmbus", "%s: write: read_index %u invalid (data size %u)",
+               r->name, rd, r->size);
         return VMBUS_EIO;
     }
     if (total >= space_to_write(r, rd, w)) {
@@ -179,18 +171,15 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
     uint32_t w = vmbus_load_acquire(&r->hdr->write_index);
     uint32_t rd = r->cons_read;
     if (!index_ok(r, w)) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: write_index %u invalid "
-                    "(data size %u)", r->name, w, r->size);
+        REFUSE(&r->refused, "vmbus", "%s: packet: write_index %u invalid (data size %u)",
+               r->name, w, r->size);
         return VMBUS_EIO;
     }
     if (w == rd)
         return 0;
     uint32_t avail = w > rd ? w - rd : r->size - rd + w;
     if (avail < sizeof(struct vmbus_packet_desc) + VMBUS_PKT_TRAILER_SIZE) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: only %u bytes available",
-                    r->name, avail);
+        REFUSE(&r->refused, "vmbus", "%s: packet: only %u bytes available", r->name, avail);
         return VMBUS_EIO;
     }
 
@@ -200,10 +189,8 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
     uint32_t off = (uint32_t)d.offset8 * 8;
     if (total < sizeof d || off < sizeof d || off > total ||
         total + VMBUS_PKT_TRAILER_SIZE > avail) {
-        if (ring_should_log(r))
-            log_err("vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
-                    "with %u bytes available", r->name, d.type, d.offset8,
-                    d.len8, avail);
+        REFUSE(&r->refused, "vmbus", "%s: packet: type %u offset8 %u len8 %u with %u bytes "
+               "available", r->name, d.type, d.offset8, d.len8, avail);
         return VMBUS_EIO;
     }
     pkt->desc = d;

@@ -17,6 +17,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/hv/hv_internal.h"
 #include "drivers/hvsim/hvsim.h"
+#include "lib/array_size.h"
 
 #define SINT        HV_VMBUS_MESSAGE_SINT
 /* The SynIC layer hands only VMBus-type (1) messages to these handlers (it
@@ -291,7 +292,7 @@ KTEST(masked, "hv.masked_sint_then_unmask")
 KTEST(events, "hv.event_flags_one_interrupt")
 {
     static const uint32_t bits[] = { 3, 64, 700, 1301, 2047 };
-    const unsigned n = sizeof bits / sizeof bits[0];
+    const unsigned n = ARRAY_SIZE(bits);
     if (!begin())
         return;
     uint64_t irqs0 = irq_count(hv_synic_vector());

@@ -5,6 +5,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/fake_irq.h"
 #include "tests/host/vmbus_host_guest.h"
+#include "lib/array_size.h"
 
 #define MAXREG 512
 static struct { uint8_t *p; size_t len; } regs[MAXREG];
@@ -170,7 +171,7 @@ uint32_t fg_negotiate(void)
         VMBUS_VERSION_WIN10_5_3, VMBUS_VERSION_WIN10_5_2, VMBUS_VERSION_WIN10_5_1,
         VMBUS_VERSION_WIN10_5_0, VMBUS_VERSION_WIN10_4_1, VMBUS_VERSION_WIN10,
         VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8 };
-    for (unsigned i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(vs); i++) {
         struct fg_msg r;
         uint32_t conn = vs[i] >= VMBUS_VERSION_WIN10_5_0 ? 4 : 1;
         uint16_t st = fg_contact(vs[i], conn, &r);
