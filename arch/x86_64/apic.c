@@ -37,6 +37,7 @@ uint32_t apic_id(void)
 
 void apic_eoi(void) { apic_write(APIC_EOI, 0); }
 void apic_set_tpr(uint8_t tpr) { apic_write(APIC_TPR, tpr); }
+uint8_t apic_get_tpr(void) { return (uint8_t)apic_read(APIC_TPR); }
 
 static bool vector_bit(enum apic_reg base, uint8_t v)
 {

@@ -38,6 +38,7 @@ void apic_write(enum apic_reg r, uint32_t v);
 uint32_t apic_id(void);
 void apic_eoi(void);
 void apic_set_tpr(uint8_t tpr);
+uint8_t apic_get_tpr(void);
 /* Is the vector's bit set in the ISR (in service) or IRR (requested)? */
 bool apic_isr_bit(uint8_t vector);
 bool apic_irr_bit(uint8_t vector);

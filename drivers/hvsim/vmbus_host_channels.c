@@ -147,7 +147,7 @@ static uint32_t build_offer(const struct vh_chan *c, uint8_t *buf)
     o.monitor_allocated = 0;        /* no monitor pages modelled (QEMU: same) */
     o.is_dedicated_interrupt = 1;   /* QEMU: VMBUS_OFFER_INTERRUPT_DEDICATED */
     o.connection_id = c->conn_id;
-    memset(buf, 0, 200);
+    memset(buf, 0, VH_OFFER_WIRE_BYTES);
     memcpy(buf, &o, sizeof o);
     return vh_wire_len((uint32_t)sizeof o);   /* QEMU: 196 -> 200 */
 }
@@ -156,7 +156,7 @@ static uint32_t build_offer(const struct vh_chan *c, uint8_t *buf)
  * full, try again later. */
 bool vh_send_offer(struct vh_chan *c)
 {
-    uint8_t buf[200];
+    uint8_t buf[VH_OFFER_WIRE_BYTES];
     uint32_t len = build_offer(c, buf);
     uint16_t st = hvsim_post_to_guest(vh.contact_vp, vh.msg_sint, VMBUS_SYNIC_MESSAGE_TYPE,
                                       buf, len);
@@ -180,7 +180,7 @@ uint32_t vmbus_host_offer(enum vmbus_host_dev dev)
     struct vh_chan *c = vh_new_slot(dev, vh_alloc_relid());
     uint32_t relid = c ? c->relid : 0;
     if (c && vh.connected && !vh.offering) {
-        uint8_t buf[200];
+        uint8_t buf[VH_OFFER_WIRE_BYTES];
         uint32_t len = build_offer(c, buf);
         c->offered_to_guest = true;
         vh.st.offers_sent++;
@@ -356,7 +356,7 @@ int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
     return rc;
 }
 
-static uint8_t pkt_buf[8192];   /* guarded by vh_lock */
+static uint8_t pkt_buf[VH_PKT_BUF_BYTES];   /* guarded by vh_lock */
 
 /* Drain the guest's outbound ring through the device. Stops (packet left in
  * place) when the guest's inbound ring is full: vh_ring_put has then set

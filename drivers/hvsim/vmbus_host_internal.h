@@ -17,6 +17,9 @@
 #define VH_OUTQ_LEN 32u           /* our messages hvsim could not queue yet */
 #define VH_RXQ_LEN 16u            /* guest messages waiting (QEMU's depth) */
 #define VH_MAX_GPADL_PAGES 8192u  /* 32 MiB per GPADL (model limit) */
+/* OFFERCHANNEL (196 bytes) as QEMU sends it, rounded up to 8. */
+#define VH_OFFER_WIRE_BYTES ((uint32_t)((sizeof(struct vmbus_msg_offer_channel) + 7) & ~7u))
+#define VH_PKT_BUF_BYTES   8192u  /* largest guest packet the devices take (model limit) */
 /* Channel connection ids as OpenVMM assigns them (vmbus_core protocol.rs
  * ConnectionId::new: channel_id | sint << 12 | vtl << 16), VTL0, SINT 2. */
 #define VH_HYPERV_CONN_BASE ((uint32_t)VMBUS_MESSAGE_SINT << 12)
