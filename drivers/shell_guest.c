@@ -254,7 +254,8 @@ static void cmd_ring_run(struct shell *sh, const struct shell_value *v)
                  ch->outbound.prod_write, ch->inbound.cons_read, ch->inbound.cons_published);
     shell_printf(sh, "  interrupts %lu, signals sent %lu, packets refused %llu\n",
                  (unsigned long)atomic_load(&ch->interrupts), ch->signals_sent,
-                 (unsigned long long)(ch->inbound.bad + ch->outbound.bad));
+                 (unsigned long long)(refusals_seen(&ch->inbound.refused) +
+                                       refusals_seen(&ch->outbound.refused)));
 }
 
 static const struct shell_cmd cmd_ring = {

@@ -5,6 +5,7 @@
 #include "kernel/pmm.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
+#include "lib/array_size.h"
 
 /* Each page of a size class starts with this header, so kfree finds the
  * class from the pointer alone (pages are 4 KiB aligned). Large blocks get
@@ -19,7 +20,7 @@ struct page_hdr {
 #define HDR_BYTES 64     /* keeps every object 32-byte aligned */
 
 static const size_t sizes[] = { 32, 64, 128, 256, 512, 1024, 2048 };
-#define NCLASSES (sizeof sizes / sizeof sizes[0])
+#define NCLASSES ARRAY_SIZE(sizes)
 
 struct free_obj { struct free_obj *next; };
 static struct free_obj *free_lists[NCLASSES];

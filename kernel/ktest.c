@@ -171,6 +171,29 @@ static int by_name(const void *a, const void *b)
     return strcmp((*(const struct ktest *const *)a)->name, (*(const struct ktest *const *)b)->name);
 }
 
+static const char *watch_what;
+static uint64_t (*watch_count)(void);
+static uint64_t watch_expected;
+
+void ktest_watch(const char *what, uint64_t (*count)(void))
+{
+    watch_what = what;
+    watch_count = count;
+}
+
+void ktest_expect_watched(uint64_t n) { watch_expected += n; }
+
+static uint64_t watched(void) { return watch_count ? watch_count() : 0; }
+
+/* The post-check: what the test caused beyond what it announced. */
+static void post_check(uint64_t before)
+{
+    uint64_t grew = watched() - before;
+    if (watch_count && grew != watch_expected)
+        ktest_fail(__FILE__, __LINE__, "%s: %llu during this test, %llu expected (see the log)",
+                   watch_what, (unsigned long long)grew, (unsigned long long)watch_expected);
+}
+
 unsigned ktest_run(const char *glob)
 {
     if (strcmp(glob, "all") == 0 || strcmp(glob, "1") == 0)
@@ -191,6 +214,10 @@ unsigned ktest_run(const char *glob)
     }
     out("TAP version 14\n1..%u\n", planned);
     runner_cpu = this_cpu();
+    uint64_t before_tests = watched();
+    if (before_tests)
+        out("# %s: %llu before the first test (boot)\n", watch_what,
+            (unsigned long long)before_tests);
     /* Under a debugger a test may sit at a breakpoint for minutes. */
     const char *g = option_str("gdb");
     bool debugging = g && strcmp(g, "wait") == 0;
@@ -205,6 +232,8 @@ unsigned ktest_run(const char *glob)
         watchdog_fired = false;
         unsigned ms = t->timeout_ms ? t->timeout_ms : KTEST_DEFAULT_TIMEOUT_MS;
         uint64_t t0 = clock_ns();
+        uint64_t watched0 = watched();
+        watch_expected = 0;
         if (!run_guarded(t, ms)) {
             if (watchdog_fired)
                 ktest_fail(__FILE__, __LINE__, "watchdog: no result after %u ms", ms);
@@ -216,6 +245,8 @@ unsigned ktest_run(const char *glob)
         }
         run_defers();   /* pass or fail, cut short or not */
         uint64_t ms_taken = (clock_ns() - t0) / 1000000;
+        if (!skipped)
+            post_check(watched0);
         if (failures) {
             failed_tests++;
             out("not ok %u - %s # time=%llums\n", n, t->name, (unsigned long long)ms_taken);
@@ -226,6 +257,9 @@ unsigned ktest_run(const char *glob)
         }
     }
     timer_set_hook(NULL);
+    /* Violations during boot belong to no test, but still fail the run. */
+    if (before_tests)
+        failed_tests++;
     out("# %u of %u test(s) failed\n", failed_tests, planned);
     result_set_tests(planned, failed_tests);
     return failed_tests;

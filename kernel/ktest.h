@@ -71,6 +71,13 @@ struct trap_catch;
 /* Read and write back one byte at p: 1 if that raised #PF (details in *c). */
 int ktest_write_faults(volatile void *p, struct trap_catch *c);
 
+/* A count that must not grow while a test runs unless the test says it
+ * will: the post-check after every test fails the test for each unexpected
+ * one (the model registers its protocol violations under hvsim.strict=1). */
+void ktest_watch(const char *what, uint64_t (*count)(void));
+/* The running test causes n watched events on purpose. */
+void ktest_expect_watched(uint64_t n);
+
 /* Runs the tests matching glob; returns the number that failed. A glob
  * that selects no test is an error (logged, counted as one failure). */
 unsigned ktest_run(const char *glob);

@@ -3,6 +3,7 @@
 #include "kernel/log.h"
 #include "lib/cmdline.h"
 #include "lib/escape.h"
+#include "lib/array_size.h"
 
 enum opt_kind { OPT_BOOL, OPT_U64, OPT_ENUM, OPT_LIST, OPT_STRING };
 
@@ -40,6 +41,7 @@ static const struct option_def defs[] = {
     { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
     { "hvsim.inject", OPT_ENUM, "direct|posted", 0, 0, "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors" },
     { "hvsim.shutdown_after", OPT_U64, NULL, 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up" },
+    { "hvsim.strict", OPT_BOOL, NULL, 0, 0, "a guest protocol violation the model sees fails the running test (default 1 with test=)" },
 };
 
 static struct cmdline parsed;
@@ -47,7 +49,7 @@ static bool accepted[CMDLINE_MAX_WORDS];
 
 static const struct option_def *find_def(const char *key)
 {
-    for (unsigned i = 0; i < sizeof defs / sizeof defs[0]; i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(defs); i++)
         if (strcmp(defs[i].key, key) == 0)
             return &defs[i];
     return NULL;

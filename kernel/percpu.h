@@ -21,7 +21,6 @@ struct cpu {
     struct tss64 tss;
     uint64_t kstack_top;
     uint64_t ist_top[3];      /* #DF, NMI, #MC */
-    void *hv;                 /* Hyper-V per-CPU state (drivers/hv) */
     uint64_t ticks;           /* this CPU's own timer ticks */
     uint64_t next_deadline;   /* TSC-deadline mode: this CPU's next tick */
     uint32_t seen_apic_id;

@@ -13,7 +13,7 @@ GUEST_HV_SRCS := $(GUEST_HV_DETECT_SRCS) drivers/hv/hv_init.c drivers/hv/hv_msr.
     drivers/hv/hv_hypercall.c drivers/hv/hv_synic.c drivers/hv/hv_time.c \
     drivers/hv/hv_stimer.c drivers/hv/hv_inspect.c
 GUEST_VMBUS_RING_SRCS := drivers/vmbus/vmbus_ring.c
-GUEST_VMBUS_SRCS := $(GUEST_VMBUS_RING_SRCS) drivers/vmbus/vmbus_conn.c \
+GUEST_VMBUS_SRCS := $(GUEST_VMBUS_RING_SRCS) drivers/vmbus/vmbus_msg.c drivers/vmbus/vmbus_conn.c \
     drivers/vmbus/vmbus_chanmsg.c drivers/vmbus/vmbus_chantable.c \
     drivers/vmbus/vmbus_sief_scan.c drivers/vmbus/vmbus_gpadl.c \
     drivers/vmbus/vmbus_channel.c drivers/vmbus/vmbus_driver.c
@@ -29,7 +29,8 @@ MODEL_VMBUS_HOST_OPTIONS_SRCS := drivers/hvsim/vmbus_host_config.c lib/cmdline.c
 MODEL_VMBUS_HOST_SRCS := $(MODEL_VMBUS_HOST_OPTIONS_SRCS) drivers/hvsim/vmbus_host_core.c \
     drivers/hvsim/vmbus_host_chanmsg.c drivers/hvsim/vmbus_host_gpadl.c \
     drivers/hvsim/vmbus_host_channels.c drivers/hvsim/vmbus_host_devices.c \
-    drivers/hvsim/vmbus_host_faults.c drivers/hvsim/vmbus_host_ring.c
+    drivers/hvsim/vmbus_host_faults.c drivers/hvsim/vmbus_host_ring.c \
+    drivers/hvsim/vmbus_host_rules.c
 
 # The glue above guest and model that picks the backend (drivers/backend.c).
 BACKEND_SRCS := drivers/backend.c

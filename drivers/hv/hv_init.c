@@ -58,7 +58,7 @@ static int enable_hypercall_page(void)
         void *page = hv.params.alloc_page();
         if (!page)
             return give_up("no page for the hypercall page");
-        uint64_t want = (v & 0xffcull) | (uint64_t)(uintptr_t)page | HV_HYPERCALL_ENABLE;
+        uint64_t want = (v & HV_HYPERCALL_RSVDP_MASK) | (uint64_t)(uintptr_t)page | HV_HYPERCALL_ENABLE;
         if (hv_wrmsr(HV_X64_MSR_HYPERCALL, want) != 0)
             return give_up("HYPERCALL MSR write refused (#GP)");
         if (hv_rdmsr(HV_X64_MSR_HYPERCALL, &v) != 0 || !(v & HV_HYPERCALL_ENABLE) ||

@@ -116,9 +116,11 @@ int hv_kernel_start_boot_cpu(void)
     /* Hyper-V states its TSC and APIC timer rates (a Gen2 VM may have no
      * HPET for the calibration to lean on). Normally the clock took them
      * before calibrating (drivers_early_clock); if not, take them now and
-     * keep the tick rate by reprogramming the period. */
+     * keep the tick rate by reprogramming the period. The reference TSC
+     * page is taken from whichever backend offers it (hv_ref_time reads it). */
     bool rates_taken = strcmp(clock_tsc_source(), "hyper-v frequency MSRs") == 0;
-    if (hv_backend() == HV_BACKEND_REAL && hv_time_init() == 0 && !rates_taken &&
+    int time_rc = hv_time_init();
+    if (hv_backend() == HV_BACKEND_REAL && time_rc == 0 && !rates_taken &&
         (hv_tsc_hz() || hv_apic_hz())) {
         if (hv_tsc_hz())
             clock_set_tsc_hz(hv_tsc_hz(), "hyper-v frequency MSR");

@@ -9,7 +9,6 @@
 
 #define SINT_RSVDP_MASK  (~(HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI | \
                             HV_SINT_POLLING))
-#define PAGE_RSVDP_MASK  0xffeull   /* SIMP/SIEFP bits 11:1 */
 #define DRAIN_MAX        8          /* messages handled per interrupt */
 
 void hv_set_vmbus_handlers(hv_message_fn on_message, hv_events_fn on_events)
@@ -51,7 +50,7 @@ static int enable_page(uint32_t msr, void *page)
     uint64_t old;
     if (hv_rdmsr(msr, &old) != 0)
         return -1;
-    return hv_wrmsr(msr, (old & PAGE_RSVDP_MASK) | (uint64_t)(uintptr_t)page |
+    return hv_wrmsr(msr, (old & HV_PAGE_MSR_RSVDP_MASK) | (uint64_t)(uintptr_t)page |
                          HV_SYNIC_PAGE_ENABLE);
 }
 

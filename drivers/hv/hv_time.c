@@ -24,7 +24,7 @@ int hv_time_init(void)
         uint64_t v;
         if (pg && hv_rdmsr(HV_X64_MSR_REFERENCE_TSC, &v) == 0 &&
             hv_wrmsr(HV_X64_MSR_REFERENCE_TSC,
-                     (v & 0xffeull) | (uint64_t)(uintptr_t)pg | HV_SYNIC_PAGE_ENABLE) == 0)
+                     (v & HV_PAGE_MSR_RSVDP_MASK) | (uint64_t)(uintptr_t)pg | HV_SYNIC_PAGE_ENABLE) == 0)
             hv.tsc_page = pg;
         log_info("hv", "reference TSC page %s", hv.tsc_page ? "enabled" : "unavailable");
     }

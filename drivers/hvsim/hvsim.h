@@ -37,6 +37,9 @@ struct hvsim_machine {
      * (then neither TIME_REF_COUNT nor synthetic timers are offered). */
     uint64_t (*ref_time_100ns)(void);
     uint64_t tsc_hz, apic_hz;  /* what the frequency MSRs report; 0 = not offered */
+    /* The guest's TSC; with ref_time_100ns and a TSC rate it lets the model
+     * offer the reference TSC page. May be NULL (no page offered). */
+    uint64_t (*read_tsc)(void);
     /* The model's locks are taken with interrupts off on the calling CPU, so
      * a guest interrupt handler that enters the model (EOM from the SINT
      * handler, an MSR read in a timer callback) can never spin on a lock its

@@ -100,6 +100,10 @@ int hvsim_init(const struct hvsim_machine *m, const struct hvsim_config *cfg)
     hvsim.cfg = *cfg;
     if (!m->tsc_hz || !m->apic_hz)
         hvsim.cfg.priv_lo &= ~HV_ACCESS_FREQUENCY_MSRS;
+    /* The reference TSC page, as Hyper-V and KVM offer it, needs a TSC the
+     * model can read, its rate and the reference clock it must agree with. */
+    if (m->read_tsc && m->ref_time_100ns && m->tsc_hz > HVSIM_REF_TSC_MIN_HZ)
+        hvsim.cfg.priv_lo |= HV_MSR_REFERENCE_TSC_AVAILABLE;
     if (!m->ref_time_100ns) {   /* timers count reference time: no clock, no timers */
         hvsim.cfg.priv_lo &= ~(HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNTIMER_AVAILABLE);
         hvsim.cfg.features_edx &= ~HV_STIMER_DIRECT_MODE_AVAILABLE;

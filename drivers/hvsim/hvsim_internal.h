@@ -5,6 +5,10 @@
  * (HVSIM_ASSERT_LOCKED). */
 #ifndef SINTER_DRIVERS_HVSIM_INTERNAL_H
 #define SINTER_DRIVERS_HVSIM_INTERNAL_H
+/* Reference TSC page: offered above this TSC rate (the TLFS scale needs
+ * tsc_hz > 10^7), reading this many 100 ns units ahead of TIME_REF_COUNT. */
+#define HVSIM_REF_TSC_MIN_HZ 10000000u
+#define HVSIM_REF_TSC_LEAD   2
 #include <stdatomic.h>
 #include "drivers/hyperv/tlfs.h"
 #include "drivers/hvsim/hvsim.h"

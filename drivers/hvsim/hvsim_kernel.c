@@ -16,6 +16,7 @@
 #include "arch/x86_64/posted_intr.h"
 #include "kernel/clock.h"
 #include "kernel/irq.h"
+#include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
@@ -73,6 +74,7 @@ static struct hvsim_machine machine = {
     .gpa_to_ptr = machine_gpa_to_ptr,
     .current_vp = machine_current_vp,
     .ref_time_100ns = machine_ref_time,
+    .read_tsc = rdtsc,
     .irq_save = machine_irq_save,
     .irq_restore = machine_irq_restore,
     .irqs_off = machine_irqs_off,
@@ -257,6 +259,12 @@ int hvsim_kernel_start_vmbus_host(void)
     if (vmbus_host_init(&cfg) != 0) {
         log_err("hvsim", "VMBus host model failed to start");
         return -1;
+    }
+    /* Strict (the default when in-kernel tests run): every rule a guest
+     * breaks fails the running test (kernel/ktest.c post-check). */
+    if (option_bool("hvsim.strict", option_str("test") != NULL)) {
+        ktest_watch("hvsim.strict: guest protocol violations", vmbus_host_violations);
+        log_info("hvsim", "strict: a guest protocol violation fails the running test");
     }
     uint64_t after_ms = option_u64("hvsim.shutdown_after", 0);
     if (after_ms)

@@ -75,9 +75,19 @@ static int wr_reference_tsc(uint64_t val)
          * invalid, use TIME_REF_COUNT" (TLFS "Timers"). The offset is 0, so
          * reference time is counted from TSC 0, not from partition start. */
         p->tsc_sequence = 0;
-        if (hvsim.machine.tsc_hz > 10000000u) {
-            p->tsc_scale = ref_tsc_scale(hvsim.machine.tsc_hz);
-            p->tsc_offset = 0;
+        if (hvsim.machine.tsc_hz > HVSIM_REF_TSC_MIN_HZ && hvsim.machine.read_tsc &&
+            hvsim.machine.ref_time_100ns) {
+            /* TLFS: reference time = ((tsc * scale) >> 64) + offset. The
+             * offset makes the page agree with TIME_REF_COUNT (what the
+             * synthetic timers compare with), rounded up by
+             * HVSIM_REF_TSC_LEAD units so the page never reads earlier than
+             * the MSR: a timer that fires is never "early" to the guest. */
+            uint64_t scale = ref_tsc_scale(hvsim.machine.tsc_hz);
+            uint64_t from_tsc = (uint64_t)(((unsigned __int128)hvsim.machine.read_tsc() *
+                                            scale) >> 64);
+            uint64_t ref = hvsim.machine.ref_time_100ns();
+            p->tsc_scale = scale;
+            p->tsc_offset = (int64_t)(ref - from_tsc) + HVSIM_REF_TSC_LEAD;
             atomic_thread_fence(memory_order_seq_cst);
             p->tsc_sequence = 1;
         }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "drivers/hvsim/hvsim_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 bool hvsim_synic_msr(uint32_t msr)
 {
@@ -79,7 +80,7 @@ void hvsim_raise_locked(uint32_t vp, uint8_t vector, struct hvsim_inj *inj)
     for (unsigned i = 0; i < inj->n; i++)
         if (inj->e[i].vp == vp && inj->e[i].vector == vector)
             return;                 /* one edge per vector is enough */
-    if (inj->n == sizeof inj->e / sizeof inj->e[0])
+    if (inj->n == ARRAY_SIZE(inj->e))
         return;                     /* cannot happen: sized for one VP's sources */
     inj->e[inj->n].vp = vp;
     inj->e[inj->n].vector = vector;
@@ -328,9 +329,12 @@ int hvsim_synic_wrmsr(uint32_t vp, uint32_t msr, uint64_t val, struct hvsim_inj 
         break;
     }
     }
-    /* EOM (TLFS), and, as a model choice, enabling the SynIC, the SIMP or
-     * unmasking a SINT, all retry the queued messages. */
-    if (r == 0)
+    /* Queued messages are retried on EOM (here), on a new post to the SINT
+     * (hvsim_post_locked) and on an APIC EOI (TLFS "SynIC message flags":
+     * not seen by the model), and on nothing else: a write of SCONTROL,
+     * SIMP, SIEFP or SINTx does not deliver, so a guest that forgets EOM
+     * stalls here as it would on Hyper-V. */
+    if (r == 0 && msr == HV_X64_MSR_EOM)
         hvsim_rescan_vp_locked(vp, inj);
     return r;
 }

@@ -50,6 +50,8 @@ struct vmbus_host_faults {
     uint32_t bad_relid;     /* bad_ring=<relid>/bad_pkt=<relid>: only that
                                channel (0: every channel) */
     bool mute;              /* accept every message, never answer anything */
+    bool bad_state;         /* hyperv: the first accepted contact gets connection_state
+                               LOW_RESOURCES (OpenVMM ConnectionState) */
     uint64_t seed;
 };
 
@@ -140,7 +142,29 @@ int vmbus_host_heartbeat_now(void);
 int vmbus_host_shutdown_request(uint32_t flags);  /* IC_SHUTDOWN_FLAG_* */
 int vmbus_host_timesync_now(uint8_t flags);        /* IC_TIMESYNC_FLAG_* */
 
+/* Rules the model checks a guest against (vmbus_host_rules.c names each
+ * with the real host it follows). */
+enum vmbus_host_rule {
+    VMBUS_HOST_RULE_POST, VMBUS_HOST_RULE_SHORT, VMBUS_HOST_RULE_TYPE,
+    VMBUS_HOST_RULE_STATE, VMBUS_HOST_RULE_CONTACT, VMBUS_HOST_RULE_REQUESTOFFERS,
+    VMBUS_HOST_RULE_GPADL, VMBUS_HOST_RULE_OPEN, VMBUS_HOST_RULE_CLOSE,
+    VMBUS_HOST_RULE_RELEASE, VMBUS_HOST_RULE_MODIFY, VMBUS_HOST_RULE_UNLOAD,
+    VMBUS_HOST_RULE_RING, VMBUS_HOST_RULE_SIGNAL, VMBUS_HOST_RULE_IC,
+    VMBUS_HOST_RULE_COUNT
+};
+struct vmbus_host_rule_info {
+    const char *name;       /* short, for logs and tests */
+    const char *what;       /* the rule */
+    const char *source;     /* the real host it follows */
+};
+const struct vmbus_host_rule_info *vmbus_host_rule(enum vmbus_host_rule r);
+/* Violations since vmbus_host_init (all rules). Lock-free read. */
+uint64_t vmbus_host_violations(void);
+
 struct vmbus_host_stats {
+    uint64_t violations;                            /* rules broken, in all */
+    uint64_t rule_hits[VMBUS_HOST_RULE_COUNT];      /* ... and per rule */
+    uint64_t needless_signals;  /* HvSignalEvent with nothing for the host to do */
     uint64_t msgs_in, msgs_out, msgs_backlogged, msgs_refused_busy;
     uint64_t bad_guest_msgs, offers_sent, rescinds, gpadls_created;
     uint64_t host_signals;      /* hvsim_signal_guest_event calls for rings */
@@ -184,7 +208,7 @@ uint32_t vmbus_host_relid_of(enum vmbus_host_dev dev);
 /* NTSTATUS the Hyper-V personality puts in GPADL_CREATED, OPENCHANNEL_RESULT
  * and MODIFYCHANNEL_RESPONSE on failure (openvmm uses STATUS_UNSUCCESSFUL;
  * Linux only tests for non-zero). QEMU sends 1 for a failed open. */
-#define VMBUS_HOST_STATUS_UNSUCCESSFUL 0xC0000001u
+#define VMBUS_HOST_STATUS_UNSUCCESSFUL 0x8000FFFFu   /* OpenVMM protocol.rs */
 #define VMBUS_HOST_QEMU_OPEN_FAILED    1u
 
 #endif

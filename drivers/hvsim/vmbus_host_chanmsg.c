@@ -8,12 +8,7 @@
 #include <string.h>
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"
-
-static void bad(const char *what, uint32_t a)
-{
-    vh.st.bad_guest_msgs++;
-    log_warn(VH_SUB, "host: ignored guest message: %s (%u)", what, a);
-}
+#include "lib/array_size.h"
 
 /* Versions Hyper-V knows (Linux VERSION_*); it accepts those up to its own. */
 static bool hyperv_knows(uint32_t v)
@@ -24,7 +19,7 @@ static bool hyperv_knows(uint32_t v)
         VMBUS_VERSION_WIN10_5_0, VMBUS_VERSION_WIN10_5_1, VMBUS_VERSION_WIN10_5_2,
         VMBUS_VERSION_WIN10_5_3,
     };
-    for (unsigned i = 0; i < sizeof known / sizeof known[0]; i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
         if (known[i] == v)
             return true;
     return false;
@@ -42,78 +37,120 @@ void vh_reset_connection(void)
     }
     vh_gpadl_reset();
     vh.outq_n = vh.outq_head = 0;
-    vh.connected = vh.offering = false;
+    vh.connected = vh.offering = vh.offers_requested = false;
     vh.version = 0;
     vh.int_page = 0;
+}
+
+static void version_response(uint32_t vp, uint32_t sint, bool supported, uint8_t state,
+                             uint32_t conn_or_version)
+{
+    struct vmbus_msg_version_response r;
+    memset(&r, 0, sizeof r);
+    r.hdr.msgtype = VMBUS_MSG_VERSION_RESPONSE;
+    r.version_supported = supported;
+    r.connection_state = state;
+    r.msg_conn_id = conn_or_version;
+    /* 16 bytes from both: the struct (OpenVMM), or QEMU's 12 bytes rounded
+     * up by post_msg; the Gen2 firmware refuses anything shorter. */
+    if (sint == vh.msg_sint) {
+        vh_send_to(vp, &r, sizeof r);
+    } else if (hvsim_post_to_guest(vp, sint, VMBUS_SYNIC_MESSAGE_TYPE, &r, sizeof r) ==
+               HV_STATUS_SUCCESS) {
+        vh.st.msgs_out++;
+    }
 }
 
 static void initiate_contact(uint32_t conn_id, const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_initiate_contact c;
+    bool qemu = vh.cfg.personality == VMBUS_HOST_QEMU;
     if (len < sizeof c) {
-        bad("short INITIATE_CONTACT", len);
+        vh_violation(VMBUS_HOST_RULE_SHORT, "INITIATE_CONTACT", len);
         return;
     }
     memcpy(&c, m, sizeof c);
     vh.st.contacts++;
     uint32_t v = c.version_requested;
-    if (c.target_vcpu >= vh.cfg.nr_vps) {
-        bad("INITIATE_CONTACT target_vcpu out of range", c.target_vcpu);
+    /* Messages went to VP0 before WIN8_1; OpenVMM handle_initiate_contact
+     * honours target_vcpu only from there. QEMU always takes it. */
+    uint32_t vp = qemu || v >= VMBUS_VERSION_WIN8_1 ? c.target_vcpu : 0;
+    if (vp >= vh.cfg.nr_vps) {
+        vh_violation(VMBUS_HOST_RULE_CONTACT, "target_vcpu out of range", c.target_vcpu);
         return;
     }
-    /* QEMU resets its whole bus on every INITIATE_CONTACT; the model does
-     * the same for both personalities. */
+    /* QEMU resets its whole bus on every INITIATE_CONTACT; OpenVMM
+     * disconnects first too (request_disconnect). */
     vh_reset_connection();
     bool ok;
-    if (vh.cfg.personality == VMBUS_HOST_QEMU)
+    if (qemu)
         ok = v != 0 && v <= vh.max_version;   /* QEMU vmbus_initialized(): 0 < v <= 4.0 */
     else
         ok = hyperv_knows(v) && v <= vh.max_version;
-    uint32_t sint = VMBUS_MESSAGE_SINT;
     if (ok && v >= VMBUS_VERSION_WIN10_5_0) {
-        /* >= 5.0: byte 16 names the SINT for messages (Linux sends 2). */
-        sint = c.u.v5.msg_sint;
-        if (sint >= 16 || sint == 0) {
-            bad("INITIATE_CONTACT msg_sint", sint);
+        /* >= 5.0: byte 16 names the SINT for messages. OpenVMM serves only
+         * SINT 2 (VMBUS_SINT): another one gets "unsupported" on that SINT. */
+        uint32_t sint = c.u.v5.msg_sint;
+        if (sint != VMBUS_MESSAGE_SINT) {
+            vh_violation(VMBUS_HOST_RULE_CONTACT, "msg_sint is not 2", sint);
+            if (sint != 0 && sint < HV_SYNIC_SINT_COUNT)
+                version_response(vp, sint, false, VMBUS_CONNECTION_STATE_OK, 0);
             return;
         }
     }
-    vh.contact_vp = c.target_vcpu;
-    vh.msg_sint = sint;
+    vh.contact_vp = vp;
+    vh.msg_sint = VMBUS_MESSAGE_SINT;
     if (vh.cfg.faults.bad_msg && !vh.bad_msgs_done_version) {
         vh.bad_msgs_done_version = true;
         vh_send_bad_msgs(true);
     }
-    struct vmbus_msg_version_response r;
-    memset(&r, 0, sizeof r);
-    r.hdr.msgtype = VMBUS_MSG_VERSION_RESPONSE;
-    r.version_supported = ok;
-    r.connection_state = 0;
-    /* >= 5.0: later messages go to msg_conn_id (Linux connection.c). The
-     * value real Hyper-V returns is not documented; the model returns 4,
-     * where it also listens. */
-    r.msg_conn_id = ok && v >= VMBUS_VERSION_WIN10_5_0 ? VMBUS_MESSAGE_CONNECTION_ID_4 : 0;
     tracef(TRACE_VMBUS, VH_SUB, "host: INITIATE_CONTACT %u.%u on connection %u from VP%u: %s",
            VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v), conn_id, c.target_vcpu,
            ok ? "accepted" : "refused");
-    if (ok) {
+    if (!ok) {
+        version_response(vp, vh.msg_sint, false, VMBUS_CONNECTION_STATE_OK, 0);
+        return;
+    }
+    uint8_t state = VMBUS_CONNECTION_STATE_OK;
+    if (!qemu && (c.monitor_page1 == 0) != (c.monitor_page2 == 0)) {
+        /* OpenVMM: both monitor pages or neither, else the version is
+         * "supported" with connection_state FAILED_UNKNOWN_FAILURE. */
+        vh_violation(VMBUS_HOST_RULE_CONTACT, "exactly one monitor page", v);
+        state = VMBUS_CONNECTION_STATE_FAILED_UNKNOWN;
+    } else if (!qemu && vh.cfg.faults.bad_state && !vh.bad_state_done) {
+        vh.bad_state_done = true;   /* the fault: one contact fails for resources */
+        state = VMBUS_CONNECTION_STATE_LOW_RESOURCES;
+    }
+    /* Bytes 12..15: from 5.0 the connection id for later messages; the
+     * VTL0 server of OpenVMM answers 1 (VMBUS_MESSAGE_CONNECTION_ID), where
+     * the model listens too. Below 5.0 OpenVMM puts the selected version
+     * there; QEMU's struct ends before them (zero padding). */
+    uint32_t tail = 0;
+    if (!qemu)
+        tail = v >= VMBUS_VERSION_WIN10_5_0 ? VMBUS_MESSAGE_CONNECTION_ID : v;
+    if (state == VMBUS_CONNECTION_STATE_OK) {
         vh.connected = true;
         vh.version = v;
         /* Before WIN8 host->guest notifications go through the interrupt
          * page (QEMU keeps it only for versions < WIN8). */
         vh.int_page = v < VMBUS_VERSION_WIN8 ? c.u.interrupt_page : 0;
     }
-    /* QEMU sends only the first 10 bytes (through connection_state). */
-    vh_send(&r, vh.cfg.personality == VMBUS_HOST_QEMU ? VMBUS_VERSION_RESPONSE_MIN_LEN
-                                                      : (uint32_t)sizeof r);
+    version_response(vp, vh.msg_sint, true, state, tail);
 }
 
 static void request_offers(void)
 {
     if (!vh.connected) {
-        bad("REQUESTOFFERS before a version was agreed", 0);
+        vh_violation(VMBUS_HOST_RULE_STATE, "REQUESTOFFERS before a version was agreed", 0);
         return;
     }
+    /* OpenVMM handle_request_offers: OffersAlreadySent, nothing is sent.
+     * QEMU restarts the offer walk (already-offered channels are skipped). */
+    if (vh.offers_requested && vh.cfg.personality == VMBUS_HOST_HYPERV) {
+        vh_violation(VMBUS_HOST_RULE_REQUESTOFFERS, "second REQUESTOFFERS", vh.version);
+        return;
+    }
+    vh.offers_requested = true;
     if (vh.offering)
         return;
     vh.offering = true;
@@ -124,7 +161,7 @@ static void close_channel(const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_relid r;
     if (len < sizeof r || !vh.connected) {
-        bad("CLOSECHANNEL", len);
+        vh_violation(len < sizeof r ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_STATE, "CLOSECHANNEL", len);
         return;
     }
     memcpy(&r, m, sizeof r);
@@ -132,7 +169,7 @@ static void close_channel(const uint8_t *m, uint32_t len)
     if (!c || c->state != VMBUS_HOST_CH_OPEN) {
         /* A rescinded channel was closed on our side already. */
         if (!c || c->state != VMBUS_HOST_CH_RESCINDED)
-            bad("CLOSECHANNEL of a channel that is not open", r.child_relid);
+            vh_violation(VMBUS_HOST_RULE_CLOSE, "CLOSECHANNEL of a channel that is not open", r.child_relid);
         return;
     }
     vh_close_channel(c);
@@ -142,7 +179,7 @@ static void relid_released(const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_relid r;
     if (len < sizeof r) {
-        bad("short RELID_RELEASED", len);
+        vh_violation(VMBUS_HOST_RULE_SHORT, "RELID_RELEASED", len);
         return;
     }
     memcpy(&r, m, sizeof r);
@@ -154,7 +191,7 @@ static void modify_channel(const uint8_t *m, uint32_t len)
     struct vmbus_msg_modify_channel mc;
     /* MODIFYCHANNEL exists from 4.1, its response from 5.3 (Linux). */
     if (len < sizeof mc || !vh.connected || !VMBUS_VERSION_HAS_MODIFYCHANNEL(vh.version)) {
-        bad("MODIFYCHANNEL (short, or version < 4.1)", len);
+        vh_violation(len < sizeof mc ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_MODIFY, "MODIFYCHANNEL (short, or version < 4.1)", len);
         return;
     }
     memcpy(&mc, m, sizeof mc);
@@ -204,13 +241,13 @@ void vh_handle_message(uint32_t conn_id, const uint8_t *m, uint32_t len)
     case VMBUS_MSG_MODIFYCHANNEL:    modify_channel(m, len); break;
     case VMBUS_MSG_UNLOAD:
         if (!vh.connected)
-            bad("UNLOAD while not connected", 0);
+            vh_violation(VMBUS_HOST_RULE_UNLOAD, "UNLOAD while not connected", 0);
         else
             unload();
         relid = 0;
         break;
     default:
-        bad("unknown or host-to-guest message type", type);
+        vh_violation(VMBUS_HOST_RULE_TYPE, "unknown or host-to-guest message type", type);
         relid = 0;
         break;
     }

@@ -147,17 +147,16 @@ static uint32_t build_offer(const struct vh_chan *c, uint8_t *buf)
     o.monitor_allocated = 0;        /* no monitor pages modelled (QEMU: same) */
     o.is_dedicated_interrupt = 1;   /* QEMU: VMBUS_OFFER_INTERRUPT_DEDICATED */
     o.connection_id = c->conn_id;
-    memset(buf, 0, 200);
+    memset(buf, 0, VH_OFFER_WIRE_BYTES);
     memcpy(buf, &o, sizeof o);
-    /* QEMU rounds the message payload up to 8 bytes (196 -> 200). */
-    return vh.cfg.personality == VMBUS_HOST_QEMU ? 200u : (uint32_t)sizeof o;
+    return vh_wire_len((uint32_t)sizeof o);   /* QEMU: 196 -> 200 */
 }
 
 /* Post straight to hvsim (only called with outq empty). false = SINT queue
  * full, try again later. */
 bool vh_send_offer(struct vh_chan *c)
 {
-    uint8_t buf[200];
+    uint8_t buf[VH_OFFER_WIRE_BYTES];
     uint32_t len = build_offer(c, buf);
     uint16_t st = hvsim_post_to_guest(vh.contact_vp, vh.msg_sint, VMBUS_SYNIC_MESSAGE_TYPE,
                                       buf, len);
@@ -181,7 +180,7 @@ uint32_t vmbus_host_offer(enum vmbus_host_dev dev)
     struct vh_chan *c = vh_new_slot(dev, vh_alloc_relid());
     uint32_t relid = c ? c->relid : 0;
     if (c && vh.connected && !vh.offering) {
-        uint8_t buf[200];
+        uint8_t buf[VH_OFFER_WIRE_BYTES];
         uint32_t len = build_offer(c, buf);
         c->offered_to_guest = true;
         vh.st.offers_sent++;
@@ -229,8 +228,7 @@ void vh_relid_released(uint32_t relid)
 {
     struct vh_chan *c = vh_chan_by_relid(relid);
     if (!c || c->state != VMBUS_HOST_CH_RESCINDED) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: RELID_RELEASED for relid %u, which was not rescinded", relid);
+        vh_violation(VMBUS_HOST_RULE_RELEASE, "RELID_RELEASED of a relid not rescinded", relid);
         return;
     }
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u released", relid);
@@ -278,16 +276,15 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     bool qemu = vh.cfg.personality == VMBUS_HOST_QEMU;
     uint32_t fail = qemu ? VMBUS_HOST_QEMU_OPEN_FAILED : VMBUS_HOST_STATUS_UNSUCCESSFUL;
     if (len < sizeof o || !vh.connected) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: OPENCHANNEL short (%u bytes) or not connected", len);
+        vh_violation(vh.connected ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_STATE,
+                     "OPENCHANNEL", len);
         return;
     }
     memcpy(&o, m, sizeof o);
     struct vh_chan *c = vh_chan_by_relid(o.child_relid);
     if (!c || c->state != VMBUS_HOST_CH_OFFERED) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: OPENCHANNEL relid %u: no such channel, or not closed",
-                 o.child_relid);
+        vh_violation(VMBUS_HOST_RULE_OPEN, "OPENCHANNEL: no such channel, or not closed",
+                     o.child_relid);
         if (!qemu)   /* QEMU handle_open_channel just returns */
             open_result(o.child_relid, o.openid, fail);
         return;
@@ -304,8 +301,10 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     if (!why && hvsim_register_event_handler(c->conn_id, 1, vh_on_event, NULL) != 0)
         why = "no event connection left in hvsim";
     if (why) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: OPENCHANNEL relid %u refused: %s", o.child_relid, why);
+        if (strcmp(why, "no event connection left in hvsim") == 0)
+            log_err(VH_SUB, "host: OPENCHANNEL relid %u refused: %s", o.child_relid, why);
+        else
+            vh_violation(VMBUS_HOST_RULE_OPEN, why, o.child_relid);
         open_result(o.child_relid, o.openid, fail);
         return;
     }
@@ -357,7 +356,7 @@ int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
     return rc;
 }
 
-static uint8_t pkt_buf[8192];   /* guarded by vh_lock */
+static uint8_t pkt_buf[VH_PKT_BUF_BYTES];   /* guarded by vh_lock */
 
 /* Drain the guest's outbound ring through the device. Stops (packet left in
  * place) when the guest's inbound ring is full: vh_ring_put has then set
@@ -368,14 +367,29 @@ void vh_service(struct vh_chan *c)
     for (;;) {
         int rc = vh_ring_peek(&c->from_guest, pkt_buf, sizeof pkt_buf, &pkt);
         if (rc == VH_RING_TOO_BIG) {
-            vh.st.bad_guest_msgs++;
+            /* A model limit, not a guest error: skipped, not counted as one. */
             log_warn(VH_SUB, "host: relid %u: %u-byte packet too big for the model, skipped",
                      c->relid, pkt.total_len);
             vh_ring_pop(&c->from_guest, &pkt);
             continue;
         }
+        if (rc == VH_RING_CORRUPT) {
+            vh_violation(VMBUS_HOST_RULE_RING, "outbound ring index or descriptor", c->relid);
+            break;
+        }
         if (rc <= 0)
-            break;  /* empty, or corrupt (logged by the ring) */
+            break;  /* empty */
+        /* The packet types a host takes from a guest (QEMU vmbus.c accepts
+         * DATA_INBAND, DATA_USING_GPA_DIRECT and COMP) and no flag but
+         * completion-requested: anything else is a corrupt ring, left in
+         * place as QEMU leaves a ring it cannot parse. */
+        if ((pkt.desc.type != VMBUS_PKT_DATA_INBAND && pkt.desc.type != VMBUS_PKT_COMP &&
+             pkt.desc.type != VMBUS_PKT_DATA_USING_GPA_DIRECT) ||
+            (pkt.desc.flags & ~VMBUS_PKT_FLAG_COMPLETION_REQUESTED)) {
+            vh_violation(VMBUS_HOST_RULE_RING, "packet type or flags a host does not take",
+                         ((uint64_t)pkt.desc.type << 16) | pkt.desc.flags);
+            break;
+        }
         c->packets_in++;
         vh.st.packets_from_guest++;
         int handled = vh_dev_packet(c, &pkt, pkt_buf);
@@ -405,6 +419,12 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
     if (c)
         c->guest_signals++;
     if (c && c->state == VMBUS_HOST_CH_OPEN && !vh.cfg.faults.mute) {
+        /* A signal with nothing unread and no room we waited for is one a
+         * host throttles guests for (Linux hv_signal_on_write). */
+        if (!vh_ring_unread(&c->from_guest) && !c->to_guest.waiting) {
+            vh.st.needless_signals++;
+            vh_violation(VMBUS_HOST_RULE_SIGNAL, "signal with nothing to do", c->relid);
+        }
         if (vh.int_page) {
             /* Pre-WIN8 guests also set the relid bit in the second half of
              * the interrupt page (Linux vmbus_set_event); consume it. */

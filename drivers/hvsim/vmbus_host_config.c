@@ -3,6 +3,7 @@
 #include <string.h>
 #include "drivers/hvsim/vmbus_host.h"
 #include "lib/cmdline.h"
+#include "lib/fmt.h"
 
 void vmbus_host_default_config(struct vmbus_host_config *cfg)
 {
@@ -19,12 +20,11 @@ static void add_err(char *err, size_t n, const char *a, const char *b, const cha
 {
     if (!err || n == 0)
         return;
-    size_t o = strlen(err);
-    const char *parts[4] = { o ? "; " : "", a, b, c };
-    for (int i = 0; i < 4; i++)
-        for (const char *p = parts[i]; p && *p && o + 1 < n; p++)
-            err[o++] = *p;
-    err[o] = 0;
+    size_t at = strlen(err);
+    at = fmt_str(err, n, at, at ? "; " : "");
+    at = fmt_str(err, n, at, a);
+    at = fmt_str(err, n, at, b);
+    fmt_str(err, n, at, c);
 }
 
 /* A number in [s, end), in the kernel command line's syntax (decimal or
@@ -131,10 +131,12 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
                 f->bad_pkt = true;
         } else if (!eq && word_is(s, end, "mute")) {
             f->mute = true;
+        } else if (!eq && word_is(s, end, "bad_state")) {
+            f->bad_state = true;
         } else {
             add_err(err, n, "hvsim.faults: unknown item '", item,
                     "' (drop_irq=1/N dup_irq=1/N delay_irq=1/N spurious_bits "
-                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute seed=<n>)");
+                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute bad_state seed=<n>)");
             bad = -1;
         }
         if (!ok) {

@@ -12,6 +12,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 struct vh_state vh;
 static bool reg_conn1, reg_conn4;
@@ -46,23 +47,35 @@ static uint16_t post(uint32_t vp, const void *msg, uint32_t len)
     return st;
 }
 
-void vh_send_to(uint32_t vp, const void *msg, uint32_t len)
+/* QEMU's vmbus post_msg rounds every payload up to a multiple of 8 bytes
+ * (VERSION_RESPONSE 16, GPADL_CREATED 24, OPENCHANNEL_RESULT 24,
+ * GPADL_TORNDOWN 16, OFFERCHANNEL 200); Hyper-V (OpenVMM) sends each
+ * struct at its size. The padding is zero. */
+uint32_t vh_wire_len(uint32_t len)
 {
+    return vh.cfg.personality == VMBUS_HOST_QEMU ? (len + 7u) & ~7u : len;
+}
+
+void vh_send_to(uint32_t vp, const void *msg_in, uint32_t len_in)
+{
+    uint8_t msg[VMBUS_MAX_MESSAGE_SIZE] = { 0 };
+    uint32_t len = vh_wire_len(len_in);
     if (len > VMBUS_MAX_MESSAGE_SIZE)
         return;
+    memcpy(msg, msg_in, len_in);
     if (vh.outq_n == 0) {
         uint16_t st = post(vp, msg, len);
         if (st == HV_STATUS_SUCCESS)
             return;
         if (st != HV_STATUS_INSUFFICIENT_BUFFERS) {
             log_warn(VH_SUB, "host: message %u to VP%u refused by SynIC (status 0x%x), dropped",
-                     *(const uint32_t *)msg, vp, st);
+                     *(const uint32_t *)(const void *)msg, vp, st);
             return;
         }
     }
     if (vh.outq_n == VH_OUTQ_LEN) {
         log_err(VH_SUB, "host: outbound queue full, message %u dropped",
-                *(const uint32_t *)msg);
+                *(const uint32_t *)(const void *)msg);
         return;
     }
     struct vh_msg *m = &vh.outq[(vh.outq_head + vh.outq_n++) % VH_OUTQ_LEN];
@@ -136,16 +149,16 @@ static uint16_t on_message(void *ctx, uint32_t vp, uint32_t conn_id, uint32_t ty
     vh.st.msgs_in++;
     uint32_t msgtype = len >= 4 ? *(const uint32_t *)payload : 0;
     /* QEMU (vmbus_recv_message) takes only SynIC type 1 with at least the
-     * 8-byte header and a type below VMBUS_MSG_COUNT = 18; the model maps
-     * its -EINVAL to INVALID_PARAMETER. Hyper-V accepts the post and ignores
-     * what it cannot parse. */
+     * 8-byte header and a VMBus type 1..17 (VMBUS_MSG_COUNT = 18); anything
+     * else fails the hypercall with HV_STATUS_INVALID_HYPERCALL_INPUT.
+     * Hyper-V accepts the post and ignores what it cannot parse. */
     if (type != VMBUS_SYNIC_MESSAGE_TYPE || len < sizeof(struct vmbus_msg_header) ||
-        len > VMBUS_MAX_MESSAGE_SIZE || (qemu && msgtype >= 18)) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: refused guest message (SynIC type %u, %u bytes, msgtype %u)",
-                 type, len, msgtype);
+        len > VMBUS_MAX_MESSAGE_SIZE ||
+        (qemu && (msgtype == VMBUS_MSG_INVALID || msgtype >= VMBUS_QEMU_MSG_COUNT))) {
+        vh_violation(VMBUS_HOST_RULE_POST, "post refused (SynIC type, size or VMBus type)",
+                     ((uint64_t)type << 32) | msgtype);
         if (qemu)
-            st = HV_STATUS_INVALID_PARAMETER;
+            st = HV_STATUS_INVALID_HYPERCALL_INPUT;
     } else if (vh.cfg.faults.mute) {
         vh.st.muted++;
         tracef(TRACE_VMBUS, VH_SUB, "host: mute: message %u ignored", msgtype);
@@ -199,7 +212,7 @@ static int alloc_tables(uint32_t total)
         vh.ch = static_ch;
         vh.gp = static_gp;
         vh.ch_cap = VMBUS_HOST_STATIC_CHANNELS;
-        vh.gp_cap = sizeof static_gp / sizeof static_gp[0];
+        vh.gp_cap = ARRAY_SIZE(static_gp);
         return 0;
     }
     size_t bytes = ch_cap * sizeof(struct vh_chan) + gp_cap * sizeof(struct vh_gpadl);

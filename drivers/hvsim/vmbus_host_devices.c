@@ -71,21 +71,27 @@ static bool in_list(const struct ic_version *l, unsigned n, struct ic_version v)
     return false;
 }
 
-/* One IC request: pipe header, IC header, body; DATA_INBAND, no completion. */
+/* The largest IC body the host sends: the full shutdown request. */
+static uint8_t ic_buf[IC_HEADER_SIZE + sizeof(struct ic_shutdown_msg)];   /* vh_lock */
+
+/* One IC request: pipe header, IC header, body; DATA_INBAND, no completion.
+ * As OpenVMM hyperv_ic: pipe type DATA (1), IC transaction id 0; requests
+ * are told apart by the packet's trans_id, which the reply echoes. */
 static int ic_send(struct vh_chan *c, uint16_t msgtype, const void *body, uint16_t blen)
 {
-    uint8_t buf[IC_HEADER_SIZE + 96];
-    struct ic_pipe_header ph = { .flags = 0,
+    uint8_t *buf = ic_buf;
+    struct ic_pipe_header ph = { .flags = IC_PIPE_PACKET_TYPE_DATA,
                                  .msgsize = (uint32_t)(sizeof(struct ic_msg_header) + blen) };
     struct ic_msg_header h;
     memset(&h, 0, sizeof h);
-    if (blen > sizeof buf - IC_HEADER_SIZE)
+    if (blen > sizeof ic_buf - IC_HEADER_SIZE)
         return -1;
     h.icverframe = msgtype == IC_MSGTYPE_NEGOTIATE ? fw_versions[0] : c->ic_fw;
     h.icvermsg = msgtype == IC_MSGTYPE_NEGOTIATE ? fw_versions[0] : c->ic_srv;
     h.icmsgtype = msgtype;
     h.icmsgsize = blen;
-    h.ictransaction_id = ++c->ic_tid;
+    h.ictransaction_id = IC_HOST_TRANSACTION_ID;
+    ++c->ic_tid;
     h.icflags = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST;
     memcpy(buf, &ph, sizeof ph);
     memcpy(buf + sizeof ph, &h, sizeof h);
@@ -148,20 +154,39 @@ void vh_dev_opened(struct vh_chan *c)
         ic_negotiate(c);
 }
 
-static void ic_response(struct vh_chan *c, const uint8_t *p, uint32_t len)
+/* A reply is checked the way OpenVMM's IC host checks it: pipe type DATA,
+ * icflags TRANSACTION|RESPONSE, IC transaction id 0, and the packet's
+ * trans_id one of the requests we sent. */
+static void ic_response(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *p,
+                        uint32_t len)
 {
+    struct ic_pipe_header ph;
     struct ic_msg_header h;
     if (len < IC_HEADER_SIZE) {
-        vh.st.bad_guest_msgs++;
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply shorter than its headers", len);
         return;
     }
+    memcpy(&ph, p, sizeof ph);
     memcpy(&h, p + sizeof(struct ic_pipe_header), sizeof h);
     const uint8_t *body = p + IC_HEADER_SIZE;
     uint32_t blen = len - IC_HEADER_SIZE;
-    if (!(h.icflags & IC_FLAG_RESPONSE)) {
-        vh.st.bad_guest_msgs++;
-        log_warn(VH_SUB, "host: %s IC: guest sent a request (type %u), ignored",
-                 vh_dev_name(c->dev), h.icmsgtype);
+    if (ph.flags != IC_PIPE_PACKET_TYPE_DATA) {
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply pipe type is not DATA (1)", ph.flags);
+        return;
+    }
+    if (h.icflags != (IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE)) {
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply flags are not TRANSACTION|RESPONSE",
+                     h.icflags);
+        return;
+    }
+    if (h.ictransaction_id != IC_HOST_TRANSACTION_ID) {
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply transaction id is not the request's",
+                     h.ictransaction_id);
+        return;
+    }
+    if (pkt->desc.trans_id == 0 || pkt->desc.trans_id > c->ic_tid) {
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply to a packet the host never sent",
+                     pkt->desc.trans_id);
         return;
     }
     switch (h.icmsgtype) {
@@ -179,9 +204,8 @@ static void ic_response(struct vh_chan *c, const uint8_t *p, uint32_t len)
         memcpy(v, body + sizeof n, sizeof v);
         if (n.icframe_vercnt != 1 || n.icmsg_vercnt != 1 ||
             !in_list(fw_versions, 2, v[0]) || !in_list(sl, ns, v[1])) {
-            vh.st.bad_guest_msgs++;
-            log_warn(VH_SUB, "host: %s IC: guest chose versions we did not offer",
-                     vh_dev_name(c->dev));
+            vh_violation(VMBUS_HOST_RULE_IC, "IC negotiation: versions the host did not offer",
+                         c->relid);
             return;
         }
         c->ic_fw = v[0];
@@ -219,7 +243,7 @@ static void ic_response(struct vh_chan *c, const uint8_t *p, uint32_t len)
         c->ts_echoed++;
         return;
     default:
-        vh.st.bad_guest_msgs++;
+        vh_violation(VMBUS_HOST_RULE_IC, "IC reply of a type the host did not send", h.icmsgtype);
         return;
     }
 }
@@ -231,7 +255,8 @@ static int echo_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_
     if (pkt->desc.type == VMBUS_PKT_COMP)
         return 1;   /* completion of something we sent: nothing to do */
     if (pkt->desc.type != VMBUS_PKT_DATA_INBAND) {
-        vh.st.bad_guest_msgs++;
+        vh_violation(VMBUS_HOST_RULE_RING, "echo: packet type the device does not take",
+                     pkt->desc.type);
         return 1;
     }
     int rc = vh_chan_send(c, VMBUS_PKT_DATA_INBAND, 0, pkt->desc.trans_id,
@@ -263,7 +288,9 @@ int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *bu
         return echo_packet(c, pkt, buf);
     if (is_ic(c->dev)) {
         if (pkt->desc.type == VMBUS_PKT_DATA_INBAND)
-            ic_response(c, buf + pkt->payload_off, pkt->payload_len);
+            ic_response(c, pkt, buf + pkt->payload_off, pkt->payload_len);
+        else
+            vh_violation(VMBUS_HOST_RULE_IC, "IC reply is not in-band data", pkt->desc.type);
         return 1;
     }
     return 1;   /* unserved class: consumed */
@@ -292,27 +319,41 @@ void vh_dev_tick(void)
     }
 }
 
-static int with_ic(enum vmbus_host_dev dev, int op, uint32_t arg)
+/* The full 2,060-byte body a real host sends (OpenVMM ShutdownMessage):
+ * reason, timeout, flags and the display message. */
+static int shutdown_send(struct vh_chan *c, uint32_t flags)
+{
+    static struct ic_shutdown_msg sd;   /* vh_lock */
+    static const char text[] = "sinter hvsim: shutdown requested";
+    memset(&sd, 0, sizeof sd);
+    sd.flags = flags;
+    memcpy(sd.display_message, text, sizeof text);
+    return ic_send(c, IC_MSGTYPE_SHUTDOWN, &sd, sizeof sd);
+}
+
+enum ic_op { IC_OP_HEARTBEAT, IC_OP_SHUTDOWN, IC_OP_TIMESYNC };
+
+static int with_ic(enum vmbus_host_dev dev, enum ic_op op, uint32_t arg)
 {
     int rc = -1;
     vh_lock();
     struct vh_chan *c = ready_ic(dev);
     if (c && !vh.cfg.faults.mute) {
-        if (op == 0) {
+        if (op == IC_OP_HEARTBEAT)
             rc = heartbeat_send(c);
-        } else if (op == 1) {
-            struct { uint32_t reason, timeout, flags; char msg[40]; } sd = {
-                0, 0, arg, "sinter hvsim: shutdown requested" };
-            rc = ic_send(c, IC_MSGTYPE_SHUTDOWN, &sd, sizeof sd);
-        } else {
+        else if (op == IC_OP_SHUTDOWN)
+            rc = shutdown_send(c, arg);
+        else
             rc = timesync_send(c, (uint8_t)arg);
-        }
     }
     vh_pump_locked();
     vh_unlock();
     return rc == 0 ? 0 : -1;
 }
 
-int vmbus_host_heartbeat_now(void) { return with_ic(VMBUS_HOST_DEV_HEARTBEAT, 0, 0); }
-int vmbus_host_shutdown_request(uint32_t flags) { return with_ic(VMBUS_HOST_DEV_SHUTDOWN, 1, flags); }
-int vmbus_host_timesync_now(uint8_t flags) { return with_ic(VMBUS_HOST_DEV_TIMESYNC, 2, flags); }
+int vmbus_host_heartbeat_now(void) { return with_ic(VMBUS_HOST_DEV_HEARTBEAT, IC_OP_HEARTBEAT, 0); }
+int vmbus_host_shutdown_request(uint32_t flags)
+{
+    return with_ic(VMBUS_HOST_DEV_SHUTDOWN, IC_OP_SHUTDOWN, flags);
+}
+int vmbus_host_timesync_now(uint8_t flags) { return with_ic(VMBUS_HOST_DEV_TIMESYNC, IC_OP_TIMESYNC, flags); }

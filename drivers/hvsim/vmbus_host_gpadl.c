@@ -17,8 +17,7 @@
 
 static void bad(const char *what, uint32_t a)
 {
-    vh.st.bad_guest_msgs++;
-    log_warn(VH_SUB, "host: GPADL: %s (%u)", what, a);
+    vh_violation(VMBUS_HOST_RULE_GPADL, what, a);
 }
 
 struct vh_gpadl *vh_gpadl_find(uint32_t handle)
@@ -85,7 +84,7 @@ void vh_gpadl_header(const uint8_t *m, uint32_t len)
     struct vmbus_msg_gpadl_header h;
     struct vmbus_gpa_range r;
     if (len < sizeof h + sizeof r || !vh.connected) {
-        bad("short GPADL_HEADER or not connected", len);
+        vh_violation(vh.connected ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_STATE, "GPADL_HEADER", len);
         return;
     }
     memcpy(&h, m, sizeof h);
@@ -135,7 +134,7 @@ void vh_gpadl_body(const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_gpadl_body b;
     if (len < sizeof b + 8 || !vh.connected) {
-        bad("short GPADL_BODY or not connected", len);
+        vh_violation(vh.connected ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_STATE, "GPADL_BODY", len);
         return;
     }
     memcpy(&b, m, sizeof b);
@@ -152,9 +151,11 @@ static void torndown(struct vh_gpadl *g)
 {
     struct vmbus_msg_gpadl_torndown t = { .hdr.msgtype = VMBUS_MSG_GPADL_TORNDOWN,
                                           .gpadl = g->handle };
+    bool answered = g->answered;
     tracef(TRACE_VMBUS, VH_SUB, "host: GPADL 0x%x torn down", g->handle);
     memset(g, 0, sizeof *g);
-    vh_send(&t, sizeof t);
+    if (!answered)
+        vh_send(&t, sizeof t);
 }
 
 /* The guest gives a rescinded relid back (RELID_RELEASED) without tearing
@@ -185,7 +186,7 @@ void vh_gpadl_teardown(const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_gpadl_teardown t;
     if (len < sizeof t || !vh.connected) {
-        bad("short GPADL_TEARDOWN or not connected", len);
+        vh_violation(vh.connected ? VMBUS_HOST_RULE_SHORT : VMBUS_HOST_RULE_STATE, "GPADL_TEARDOWN", len);
         return;
     }
     memcpy(&t, m, sizeof t);
@@ -194,9 +195,16 @@ void vh_gpadl_teardown(const uint8_t *m, uint32_t len)
         bad("GPADL_TEARDOWN of an unknown GPADL", t.gpadl);
         return;
     }
-    /* As QEMU: a GPADL still used by an open ring is torn down (and
-     * TORNDOWN sent) when the channel closes. */
+    /* QEMU handle_gpadl_teardown answers GPADL_TORNDOWN at once, even for
+     * a GPADL an open ring still uses (only its free waits for the close).
+     * The Hyper-V personality answers when the last user is gone. */
     g->state = VH_GP_TEARING;
-    if (g->users == 0)
+    if (g->users == 0) {
         torndown(g);
+    } else if (vh.cfg.personality == VMBUS_HOST_QEMU) {
+        struct vmbus_msg_gpadl_torndown r = { .hdr.msgtype = VMBUS_MSG_GPADL_TORNDOWN,
+                                              .gpadl = g->handle };
+        g->answered = true;
+        vh_send(&r, sizeof r);
+    }
 }

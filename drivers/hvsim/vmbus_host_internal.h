@@ -9,6 +9,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/vmbus_host.h"
 #include "drivers/hvsim/vmbus_host_ring.h"
+#include "lib/refuse.h"
 
 #define VH_SUB "hvsim"
 #define VH_NOSLOT 0xffffu
@@ -16,7 +17,12 @@
 #define VH_OUTQ_LEN 32u           /* our messages hvsim could not queue yet */
 #define VH_RXQ_LEN 16u            /* guest messages waiting (QEMU's depth) */
 #define VH_MAX_GPADL_PAGES 8192u  /* 32 MiB per GPADL (model limit) */
-#define VH_HYPERV_CONN_BASE 0x10000u  /* model choice: conn id = base + relid */
+/* OFFERCHANNEL (196 bytes) as QEMU sends it, rounded up to 8. */
+#define VH_OFFER_WIRE_BYTES ((uint32_t)((sizeof(struct vmbus_msg_offer_channel) + 7) & ~7u))
+#define VH_PKT_BUF_BYTES   8192u  /* largest guest packet the devices take (model limit) */
+/* Channel connection ids as OpenVMM assigns them (vmbus_core protocol.rs
+ * ConnectionId::new: channel_id | sint << 12 | vtl << 16), VTL0, SINT 2. */
+#define VH_HYPERV_CONN_BASE ((uint32_t)VMBUS_MESSAGE_SINT << 12)
 #define VH_HEARTBEAT_100NS  20000000ull  /* 2 s (model choice: no source states Hyper-V's) */
 #define VH_TIMESYNC_100NS   50000000ull  /* 5 s (model choice) */
 #define VH_POLL_100NS       100000ull    /* a poll without a clock = 10 ms */
@@ -27,6 +33,7 @@ enum vh_ic_state { VH_IC_NONE = 0, VH_IC_NEGOTIATING, VH_IC_READY };
 struct vh_gpadl {
     uint8_t state;
     bool contiguous, bad;
+    bool answered;              /* GPADL_TORNDOWN already sent (QEMU: at teardown) */
     uint16_t users;             /* open channels using it */
     uint32_t handle, relid, npages, received;
     uint64_t first_pfn, next_pfn;
@@ -39,7 +46,8 @@ struct vh_chan {
     bool conn_registered;
     bool bad_done;              /* bad_ring / bad_pkt fired */
     bool comp_pending;          /* completion still owed (ring was full) */
-    uint8_t ic_state, ic_tid;
+    uint8_t ic_state;
+    uint64_t ic_tid;            /* trans_id of the last IC request sent */
     uint32_t relid, conn_id, target_vp, gpadl, open_id, serial;
     uint64_t comp_tid;
     struct vh_ring from_guest;      /* guest's outbound ring: we consume */
@@ -74,7 +82,7 @@ struct vh_state {
     uint32_t rand_a, rand_b, rand_next; /* random relid permutation */
 
     /* connection */
-    bool connected, offering;
+    bool connected, offering, offers_requested;
     uint32_t version, contact_vp, msg_sint, offer_cursor;
     uint64_t int_page;          /* versions < WIN8: interrupt page GPA */
 
@@ -88,7 +96,7 @@ struct vh_state {
     uint64_t prng;
     uint64_t guest_msgs;
     uint64_t delayed[VMBUS_MAX_RELIDS / 64];
-    bool bad_msgs_done_version, bad_msgs_done_offers;
+    bool bad_msgs_done_version, bad_msgs_done_offers, bad_state_done;
 
     /* time */
     uint64_t polls;
@@ -104,6 +112,7 @@ void vh_unlock(void);
 uint64_t vh_now(void);
 
 /* core: sending to the guest (keeps order through outq) */
+uint32_t vh_wire_len(uint32_t len);   /* the length the personality sends */
 void vh_send(const void *msg, uint32_t len);
 void vh_send_to(uint32_t vp, const void *msg, uint32_t len);
 void vh_pump_locked(void);
@@ -149,6 +158,9 @@ int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *bu
 void vh_dev_tick(void);
 const struct vmbus_guid *vh_dev_class(enum vmbus_host_dev dev);
 const char *vh_dev_name(enum vmbus_host_dev dev);
+
+/* rules: count and log a broken rule (vmbus_host_rules.c) */
+void vh_violation(enum vmbus_host_rule r, const char *what, uint64_t value);
 
 /* faults */
 bool vh_chance(uint32_t n);

@@ -203,6 +203,11 @@ int vh_ring_put_raw(struct vh_ring *r, const void *bytes, uint32_t len, bool *si
 
 /* ---- consumer (the guest's outbound ring) ---------------------------------- */
 
+bool vh_ring_unread(const struct vh_ring *r)
+{
+    return ld(&r->hdr->write_index) != r->pos;
+}
+
 int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
 {
     uint32_t w = ld(&r->hdr->write_index);

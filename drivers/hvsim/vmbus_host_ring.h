@@ -64,6 +64,8 @@ int vh_ring_put_raw(struct vh_ring *r, const void *bytes, uint32_t len, bool *si
  * what was popped, so the guest signals its next packet), VH_RING_TOO_BIG (*pkt filled,
  * nothing copied), VH_RING_CORRUPT (logged at a rate limit). */
 int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt);
+/* Consumer: the guest has written past what we read. */
+bool vh_ring_unread(const struct vh_ring *r);
 /* Consumer: take the packet vh_ring_peek just described. read_index moves
  * at vh_ring_release, or at a peek that finds the ring empty. */
 void vh_ring_pop(struct vh_ring *r, const struct vh_pkt *pkt);

@@ -8,7 +8,7 @@
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
 
-const struct ic_version ic_fw_versions[2] = { { 3, 0 }, { 1, 0 } };
+const struct ic_version ic_fw_versions[IC_FW_VERSION_COUNT] = { { 3, 0 }, { 1, 0 } };
 
 static bool version_in(const uint8_t *list, unsigned n, struct ic_version v)
 {
@@ -75,7 +75,7 @@ bool ic_negotiate(uint8_t *p, size_t len, size_t cap,
     }
     memcpy(negp, &neg, sizeof neg);
     memcpy(list, pick, sizeof pick);
-    h.icmsgsize = 0x10;
+    h.icmsgsize = (uint16_t)(sizeof neg + sizeof pick);  /* 0x10, as Linux answers */
     h.status = ok ? IC_STATUS_OK : IC_STATUS_FAIL;
     memcpy(p + sizeof(struct ic_pipe_header), &h, sizeof h);
     return ok;

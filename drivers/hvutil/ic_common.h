@@ -44,7 +44,8 @@ extern struct ic_service ic_shutdown_service;
 extern struct ic_service ic_timesync_service;
 
 /* Framework versions all services offer (Linux: 3.0, 1.0). */
-extern const struct ic_version ic_fw_versions[2];
+#define IC_FW_VERSION_COUNT 2
+extern const struct ic_version ic_fw_versions[IC_FW_VERSION_COUNT];
 
 int ic_probe(struct vmbus_channel *ch);
 void ic_remove(struct vmbus_channel *ch);

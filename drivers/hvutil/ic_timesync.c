@@ -6,6 +6,7 @@
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 static const struct ic_version timesync_versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 
@@ -62,7 +63,7 @@ struct ic_service ic_timesync_service = {
     .drv = { .name = "timesync", .class_id = VMBUS_CLASS_TIMESYNC,
              .probe = ic_probe, .remove = ic_remove },
     .msgtype = IC_MSGTYPE_TIMESYNC,
-    .fw_versions = ic_fw_versions, .n_fw = 2,
-    .msg_versions = timesync_versions, .n_msg = 3,
+    .fw_versions = ic_fw_versions, .n_fw = ARRAY_SIZE(ic_fw_versions),
+    .msg_versions = timesync_versions, .n_msg = ARRAY_SIZE(timesync_versions),
     .handle = timesync_handle,
 };

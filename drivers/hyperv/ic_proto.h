@@ -35,6 +35,12 @@ struct ic_msg_header {             /* Linux struct icmsg_hdr */
     uint8_t reserved[2];
 } __attribute__((packed));
 
+/* pipe header flags of every host IC packet (OpenVMM hyperv_ic
+ * PIPE_PACKET_TYPE_DATA; its guest-side reader refuses any other). */
+#define IC_PIPE_PACKET_TYPE_DATA 1u
+/* The IC transaction id a host sends, and wants back (OpenVMM). */
+#define IC_HOST_TRANSACTION_ID   0u
+
 /* The IC message body starts after the pipe header and the IC header. */
 #define IC_HEADER_SIZE (sizeof(struct ic_pipe_header) + sizeof(struct ic_msg_header))
 _Static_assert(sizeof(struct ic_version) == 4, "ic version");

@@ -85,6 +85,10 @@
 #define HV_SYNIC_CONTROL_ENABLE     (1ull << 0)
 #define HV_SYNIC_PAGE_ENABLE        (1ull << 0)  /* SIMP / SIEFP / REFERENCE_TSC */
 #define HV_MSR_GPFN_MASK            (~0xfffull)  /* bits 63:12 */
+/* RsvdP bits a guest writes back as it read them (TLFS register layouts):
+ * HYPERCALL bits 11:2; SIMP, SIEFP and REFERENCE_TSC bits 11:1. */
+#define HV_HYPERCALL_RSVDP_MASK     0xffcull
+#define HV_PAGE_MSR_RSVDP_MASK      0xffeull
 #define HV_SYNIC_VERSION_1          1u
 
 /* SINTx register (TLFS; Linux union hv_synic_sint) */

@@ -47,6 +47,7 @@
 #define VMBUS_EVENT_FLAGS_COUNT       2048u /* SIEF bits per SINT */
 #define VMBUS_MAX_RELIDS              2048u
 #define VMBUS_QEMU_CHAN_CONN_OFFSET   16u /* QEMU: channel connection id = 16 + relid */
+#define VMBUS_QEMU_MSG_COUNT          18u /* QEMU VMBUS_MSG_COUNT: it knows types 0..17 */
 _Static_assert(VMBUS_MESSAGE_SINT == HV_VMBUS_MESSAGE_SINT, "VMBus SINT");
 _Static_assert(VMBUS_SYNIC_MESSAGE_TYPE == HVMSG_VMBUS, "VMBus SynIC message type");
 _Static_assert(VMBUS_MAX_MESSAGE_SIZE == HV_MESSAGE_PAYLOAD_BYTES, "a channel message fills a SynIC payload");
@@ -123,10 +124,10 @@ struct vmbus_msg_version_response {       /* H->G, 15 */
 #define VMBUS_CONNECTION_STATE_OK              0u
 #define VMBUS_CONNECTION_STATE_LOW_RESOURCES   1u
 #define VMBUS_CONNECTION_STATE_FAILED_UNKNOWN  2u
-/* The fields the guest needs end with connection_state (10 bytes). Every
- * real host sends 16: QEMU rounds each payload up to 8 bytes, OpenVMM sends
- * the whole struct, and the Gen2 firmware refuses anything shorter. */
-#define VMBUS_VERSION_RESPONSE_MIN_LEN 10u
+/* Every real host sends 16 bytes: QEMU rounds its 12-byte struct up to 8
+ * (post_msg), OpenVMM sends the whole struct; the Gen2 firmware (mu_msvm
+ * VmbusDxe) refuses anything shorter, and so does the guest. */
+#define VMBUS_VERSION_RESPONSE_MIN_LEN 16u
 
 struct vmbus_channel_offer_body {         /* Linux struct vmbus_channel_offer */
     struct vmbus_guid if_type;            /* device class */

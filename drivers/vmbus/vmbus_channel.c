@@ -5,6 +5,7 @@
 #include <string.h>
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
+#include "lib/fmt.h"
 
 static bool ring_size_ok(size_t bytes)
 {
@@ -13,25 +14,13 @@ static bool ring_size_ok(size_t bytes)
 }
 
 /* "relid <n> <dir>" for the ring's log lines, so a refused packet names
- * its channel. No stdio here (the hardware-free set runs without it). */
+ * its channel. */
 static void ring_name(char *out, size_t n, uint32_t relid, const char *dir)
 {
-    char digits[12];
-    int nd = 0;
-    do {
-        digits[nd++] = (char)('0' + relid % 10);
-        relid /= 10;
-    } while (relid && nd < (int)sizeof digits);
-    size_t at = 0;
-    for (const char *p = "relid "; *p && at + 1 < n; p++)
-        out[at++] = *p;
-    while (nd > 0 && at + 1 < n)
-        out[at++] = digits[--nd];
-    if (at + 1 < n)
-        out[at++] = ' ';
-    for (const char *p = dir; *p && at + 1 < n; p++)
-        out[at++] = *p;
-    out[at] = '\0';
+    size_t at = fmt_str(out, n, 0, "relid ");
+    at = fmt_uint(out, n, at, relid);
+    at = fmt_str(out, n, at, " ");
+    fmt_str(out, n, at, dir);
 }
 
 static void free_rings(struct vmbus_channel *ch)

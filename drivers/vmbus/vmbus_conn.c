@@ -1,6 +1,7 @@
 /* The VMBus connection: version negotiation (INITIATE_CONTACT newest first),
- * offers (REQUESTOFFERS .. ALLOFFERS_DELIVERED), UNLOAD, and the two
- * primitives everything else uses: posting a message and a bounded wait.
+ * offers (REQUESTOFFERS .. ALLOFFERS_DELIVERED), UNLOAD, the deferred work
+ * of vmbus_poll and the summary. Posting and waiting are the message layer
+ * below it (vmbus_msg.c).
  *
  * The same code must reach a Hyper-V host (up to 5.3; 5.x contact on
  * connection id 4) and QEMU's vmbus-bridge (<= 4.0, handler on connection id
@@ -9,13 +10,10 @@
 #include <string.h>
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
+#include "lib/fmt.h"
 
 struct vmbus_connection vmbus_conn;
-static const struct vmbus_services *svc;
-static uint64_t wait_timeout_ns = 5000000000ull;  /* Linux waits 5 s too */
-/* Hyper-V has been seen to take about 50 s to answer UNLOAD; Linux
- * vmbus_wait_for_unload (drivers/hv/channel_mgmt.c) waits up to 100 s. */
-static uint64_t unload_timeout_ns = 100000000000ull;
 
 /* Newest first. Versions before WIN8 need the shared interrupt page for
  * channel signalling and are not offered (see docs/vmbus.md). */
@@ -25,91 +23,8 @@ static const uint32_t vmbus_versions[] = {
     VMBUS_VERSION_WIN8_1,    VMBUS_VERSION_WIN8,
 };
 
-void vmbus_set_services(const struct vmbus_services *s) { svc = s; }
-const struct vmbus_services *vmbus_services(void) { return svc; }
-void vmbus_set_timeout_ns(uint64_t ns) { wait_timeout_ns = ns; }
-void vmbus_set_unload_timeout_ns(uint64_t ns) { unload_timeout_ns = ns; }
 bool vmbus_connected(void) { return atomic_load(&vmbus_conn.state) == VMBUS_CONNECTED; }
 uint32_t vmbus_version(void) { return vmbus_conn.version; }
-
-static int wait_for(bool (*cond)(void *arg), void *arg, const char *step,
-                    uint64_t timeout_ns)
-{
-    uint64_t start = svc->now_ns();
-    for (;;) {
-        if (cond(arg))
-            return VMBUS_OK;
-        if (svc->now_ns() - start > timeout_ns) {
-            /* One last look: the answer may have come with the last pump. */
-            if (cond(arg))
-                return VMBUS_OK;
-            log_err("vmbus", "timed out after %llu ms waiting for %s",
-                    (unsigned long long)(timeout_ns / 1000000), step);
-            return VMBUS_ETIMEDOUT;
-        }
-        svc->pump();
-    }
-}
-
-int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step)
-{
-    return wait_for(cond, arg, step, wait_timeout_ns);
-}
-
-bool vmbus_slot_done(void *slot)
-{
-    struct vmbus_wait_slot *s = slot;
-    return atomic_load_explicit(&s->done, memory_order_acquire) != 0;
-}
-
-void vmbus_slot_arm(struct vmbus_wait_slot *s, uint32_t key1, uint32_t key2)
-{
-    s->key1 = key1;
-    s->key2 = key2;
-    s->status = 0;
-    atomic_store_explicit(&s->done, 0, memory_order_relaxed);
-    s->armed = true;
-    atomic_thread_fence(memory_order_seq_cst);
-}
-
-static uint64_t post_raw(uint32_t conn_id, const void *msg, size_t len)
-{
-    return svc->post_message(conn_id, VMBUS_SYNIC_MESSAGE_TYPE, msg, len) & 0xffffu;
-}
-
-int vmbus_post(const void *msg, size_t len, const char *what)
-{
-    if (len > VMBUS_MAX_MESSAGE_SIZE)
-        return VMBUS_EINVAL;
-    uint64_t start = svc->now_ns();
-    for (;;) {
-        uint64_t st = post_raw(vmbus_conn.msg_conn_id, msg, len);
-        if (st == HV_STATUS_SUCCESS) {
-            tracef(TRACE_VMBUS, "vmbus", "posted %s (%u bytes) on connection %u",
-                   what, (unsigned)len, vmbus_conn.msg_conn_id);
-            return VMBUS_OK;
-        }
-        /* The host's message queue for us is full (QEMU keeps 16): give it
-         * time to drain, bounded like every other wait. Hyper-V may also
-         * answer INVALID_CONNECTION_ID when messages come too fast; Linux
-         * vmbus_post_msg (drivers/hv/connection.c) retries that too, for
-         * every message but INITIATE_CONTACT (which try_version posts
-         * itself, where the status means "version not supported"). */
-        if (st != HV_STATUS_INSUFFICIENT_BUFFERS &&
-            st != HV_STATUS_INSUFFICIENT_MEMORY &&
-            st != HV_STATUS_INVALID_CONNECTION_ID) {
-            log_err("vmbus", "posting %s failed: HV status 0x%llx", what,
-                    (unsigned long long)st);
-            return VMBUS_EHV;
-        }
-        if (svc->now_ns() - start > wait_timeout_ns) {
-            log_err("vmbus", "timed out posting %s: host refuses it (HV status 0x%llx)",
-                    what, (unsigned long long)st);
-            return VMBUS_ETIMEDOUT;
-        }
-        svc->pump();
-    }
-}
 
 static bool version_answered(void *arg)
 {
@@ -137,23 +52,23 @@ static int try_version(uint32_t version)
     memset(&m, 0, sizeof m);
     m.hdr.msgtype = VMBUS_MSG_INITIATE_CONTACT;
     m.version_requested = version;
-    m.target_vcpu = svc->current_vp();
+    m.target_vcpu = vmbus_services()->current_vp();
     uint32_t conn_id = VMBUS_MESSAGE_CONNECTION_ID;
     if (VMBUS_VERSION_USES_CONN_ID_4(version)) {
         m.u.v5.msg_sint = VMBUS_MESSAGE_SINT;
         m.u.v5.msg_vtl = 0;
         conn_id = VMBUS_MESSAGE_CONNECTION_ID_4;
     } else {
-        m.u.interrupt_page = svc->virt_to_phys(vmbus_conn.pages);
+        m.u.interrupt_page = vmbus_services()->virt_to_phys(vmbus_conn.pages);
     }
     uint8_t *pages = vmbus_conn.pages;
-    m.monitor_page1 = svc->virt_to_phys(pages + VMBUS_PAGE_SIZE);
-    m.monitor_page2 = svc->virt_to_phys(pages + 2 * VMBUS_PAGE_SIZE);
+    m.monitor_page1 = vmbus_services()->virt_to_phys(pages + VMBUS_PAGE_SIZE);
+    m.monitor_page2 = vmbus_services()->virt_to_phys(pages + 2 * VMBUS_PAGE_SIZE);
 
     atomic_store(&vmbus_conn.version_answer, 0);
     tracef(TRACE_VMBUS, "vmbus", "INITIATE_CONTACT %u.%u on connection %u",
            VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version), conn_id);
-    uint64_t st = post_raw(conn_id, &m, sizeof m);
+    uint64_t st = vmbus_post_raw(conn_id, &m, sizeof m);
     if (st == HV_STATUS_INVALID_CONNECTION_ID) {
         /* Pre-5.0 hosts (QEMU) have no handler on connection 4. */
         tracef(TRACE_VMBUS, "vmbus", "connection %u unknown to host: %u.%u not "
@@ -215,7 +130,7 @@ static void connection_reset(void)
 
 int vmbus_connect(void)
 {
-    if (svc == NULL) {
+    if (vmbus_services() == NULL) {
         log_err("vmbus", "no services installed (vmbus_set_services)");
         return VMBUS_EINVAL;
     }
@@ -225,13 +140,13 @@ int vmbus_connect(void)
     vmbus_chantable_reset();
     vmbus_chanmsg_reset();
     if (vmbus_conn.pages == NULL)
-        vmbus_conn.pages = svc->alloc_pages(3);
+        vmbus_conn.pages = vmbus_services()->alloc_pages(3);
     if (vmbus_conn.pages == NULL)
         return VMBUS_ENOMEM;
 
     atomic_store(&vmbus_conn.state, VMBUS_CONTACTING);
     int rc = 0;
-    for (size_t i = 0; i < sizeof vmbus_versions / sizeof vmbus_versions[0]; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(vmbus_versions); i++) {
         rc = try_version(vmbus_versions[i]);
         if (rc != 0)
             break;
@@ -293,8 +208,7 @@ void vmbus_disconnect(void)
         struct vmbus_msg_header m = { .msgtype = VMBUS_MSG_UNLOAD };
         atomic_store(&vmbus_conn.unload_done, false);
         if (vmbus_post(&m, sizeof m, "UNLOAD") == 0)
-            unloaded = wait_for(unload_answered, NULL, "UNLOAD_RESPONSE",
-                                unload_timeout_ns) == 0;
+            unloaded = vmbus_wait_unload(unload_answered, NULL, "UNLOAD_RESPONSE") == 0;
     }
     /* Channel rings whose teardown went unanswered were already kept by
      * close (vmbus_channel.c); what remains may be freed. */
@@ -305,39 +219,10 @@ void vmbus_disconnect(void)
         vmbus_keep_pages(vmbus_conn.pages, 3, "no UNLOAD_RESPONSE for the "
                          "interrupt and monitor pages");
     else if (vmbus_conn.pages)
-        svc->free_pages(vmbus_conn.pages, 3);
+        vmbus_services()->free_pages(vmbus_conn.pages, 3);
     vmbus_conn.pages = NULL;
     connection_reset();
     atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
-}
-
-/* Decimal without printf (the hardware-free set has no stdio). */
-static size_t put_str(char *buf, size_t n, size_t at, const char *s)
-{
-    while (*s) {
-        if (at + 1 < n)
-            buf[at] = *s;
-        at++;
-        s++;
-    }
-    if (n)
-        buf[at < n ? at : n - 1] = '\0';
-    return at;
-}
-
-static size_t put_uint(char *buf, size_t n, size_t at, unsigned long v)
-{
-    char tmp[24];
-    int i = 0;
-    do {
-        tmp[i++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char out[24];
-    for (int j = 0; j < i; j++)
-        out[j] = tmp[i - 1 - j];
-    out[i] = '\0';
-    return put_str(buf, n, at, out);
 }
 
 void vmbus_summary(char *buf, size_t n)
@@ -346,16 +231,16 @@ void vmbus_summary(char *buf, size_t n)
     if (n == 0)
         return;
     buf[0] = '\0';
-    at = put_str(buf, n, at, "vmbus=");
+    at = fmt_str(buf, n, at, "vmbus=");
     if (vmbus_connected()) {
-        at = put_uint(buf, n, at, VMBUS_VERSION_MAJOR(vmbus_conn.version));
-        at = put_str(buf, n, at, ".");
-        at = put_uint(buf, n, at, VMBUS_VERSION_MINOR(vmbus_conn.version));
+        at = fmt_uint(buf, n, at, VMBUS_VERSION_MAJOR(vmbus_conn.version));
+        at = fmt_str(buf, n, at, ".");
+        at = fmt_uint(buf, n, at, VMBUS_VERSION_MINOR(vmbus_conn.version));
     } else {
-        at = put_str(buf, n, at, "none");
+        at = fmt_str(buf, n, at, "none");
     }
-    at = put_str(buf, n, at, " offers=");
-    at = put_uint(buf, n, at, vmbus_conn.offers_accepted);
-    at = put_str(buf, n, at, " hwm=");
-    put_uint(buf, n, at, vmbus_relid_hwm());
+    at = fmt_str(buf, n, at, " offers=");
+    at = fmt_uint(buf, n, at, vmbus_conn.offers_accepted);
+    at = fmt_str(buf, n, at, " hwm=");
+    fmt_uint(buf, n, at, vmbus_relid_hwm());
 }

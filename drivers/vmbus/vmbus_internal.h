@@ -44,12 +44,17 @@ enum vmbus_conn_state {
 
 extern struct vmbus_connection vmbus_conn;
 
-/* vmbus_conn.c */
+/* vmbus_msg.c: the message layer */
 /* Post a channel message on the negotiated connection id, retrying a full
- * host queue (INSUFFICIENT_BUFFERS) for a bounded time. */
+ * host queue (INSUFFICIENT_BUFFERS, INSUFFICIENT_MEMORY) and a transient
+ * INVALID_CONNECTION_ID for a bounded time. */
 int vmbus_post(const void *msg, size_t len, const char *what);
+/* One HvPostMessage on conn_id, no retry; the HV status. */
+uint64_t vmbus_post_raw(uint32_t conn_id, const void *msg, size_t len);
 /* Poll cond(arg) with pump() until true or the timeout; logs the step. */
 int vmbus_wait(bool (*cond)(void *arg), void *arg, const char *step);
+/* The same with UNLOAD's longer bound. */
+int vmbus_wait_unload(bool (*cond)(void *arg), void *arg, const char *step);
 bool vmbus_slot_done(void *slot);
 void vmbus_slot_arm(struct vmbus_wait_slot *s, uint32_t key1, uint32_t key2);
 

@@ -6,14 +6,7 @@
 #include "drivers/vmbus/vmbus_errno.h"
 #include "drivers/vmbus/vmbus_shmem.h"
 #include "kernel/log.h"
-
-/* A hostile peer could make us log on every interrupt: log the first few
- * refusals of a ring, then one in 1024. */
-static bool ring_should_log(struct vmbus_ring *r)
-{
-    r->bad++;
-    return r->bad <= 8 || (r->bad & 1023) == 0;
-}
+#include "lib/refuse.h"
 
 static bool index_ok(const struct vmbus_ring *r, uint32_t idx)
 {
@@ -102,24 +95,21 @@ uint32_t vmbus_ring_packet_bytes(size_t payload_len)
 /* Refusals are rare: out of line, so the fast paths stay small. */
 static __attribute__((cold, noinline)) int refuse_read_index(struct vmbus_ring *r, uint32_t rd)
 {
-    if (ring_should_log(r))
-        log_err("vmbus", "%s: refusing to write: read_index %u invalid "
-                "(data size %u)", r->name, rd, r->size);
+    REFUSE(&r->refused, "vmbus", "%s: refusing to write: read_index %u invalid "
+           "(data size %u)", r->name, rd, r->size);
     return VMBUS_EIO;
 }
 
 static __attribute__((cold, noinline)) int refuse_write_index(struct vmbus_ring *r, uint32_t w)
 {
-    if (ring_should_log(r))
-        log_err("vmbus", "%s: refusing packet: write_index %u invalid "
+    REFUSE(&r->refused, "vmbus", "%s: refusing packet: write_index %u invalid "
                 "(data size %u)", r->name, w, r->size);
     return VMBUS_EIO;
 }
 
 static __attribute__((cold, noinline)) int refuse_avail(struct vmbus_ring *r, uint32_t avail)
 {
-    if (ring_should_log(r))
-        log_err("vmbus", "%s: refusing packet: only %u bytes available",
+    REFUSE(&r->refused, "vmbus", "%s: refusing packet: only %u bytes available",
                 r->name, avail);
     return VMBUS_EIO;
 }
@@ -127,8 +117,7 @@ static __attribute__((cold, noinline)) int refuse_avail(struct vmbus_ring *r, ui
 static __attribute__((cold, noinline)) int refuse_desc(struct vmbus_ring *r, uint64_t d0,
                                                       uint32_t avail)
 {
-    if (ring_should_log(r))
-        log_err("vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
+    REFUSE(&r->refused, "vmbus", "%s: refusing packet: type %u offset8 %u len8 %u "
                 "with %u bytes available", r->name, (unsigned)(d0 & 0xffff),
                 (unsigned)(d0 >> 16 & 0xffff), (unsigned)(d0 >> 32 & 0xffff), avail);
     return VMBUS_EIO;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drivers/hyperv/vmbus_proto.h"
+#include "lib/refuse.h"
 
 struct vmbus_ring {
     struct vmbus_ring_header *hdr;  /* shared */
@@ -21,7 +22,7 @@ struct vmbus_ring {
     uint32_t prod_write;            /* producer: next write offset */
     uint32_t cons_read;             /* consumer: next read offset (private) */
     uint32_t cons_published;        /* consumer: read_index last published */
-    uint64_t bad;                   /* corrupt indices/lengths refused */
+    struct refusals refused;        /* corrupt indices/lengths (lib/refuse.h) */
     const char *name;               /* for log lines */
 };
 

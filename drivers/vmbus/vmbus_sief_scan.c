@@ -5,23 +5,20 @@
  * posted-interrupt descriptor's PIR harvested by its notification handler. */
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
+#include "lib/refuse.h"
 
-static atomic_ulong unknown_relid_events;
+static struct refusals unknown_relid_events;
 
 unsigned long vmbus_unknown_relid_events(void)
 {
-    return atomic_load_explicit(&unknown_relid_events, memory_order_relaxed);
+    return (unsigned long)refusals_seen(&unknown_relid_events);
 }
 
 /* A bit with no (open) channel: count it, never follow it. Rare, so out
  * of line. */
 static __attribute__((cold, noinline)) void unknown_relid(uint32_t relid)
 {
-    unsigned long n = atomic_fetch_add_explicit(&unknown_relid_events, 1,
-                                                memory_order_relaxed) + 1;
-    if (n <= 8 || (n & 1023) == 0)
-        log_warn("vmbus", "event for relid %u with no open channel "
-                 "(%lu such events)", relid, n);
+    REFUSE(&unknown_relid_events, "vmbus", "event for relid %u with no open channel", relid);
 }
 
 /* relid < 2048 = VMBUS_MAX_RELIDS: the scans read at most 32 words. traced

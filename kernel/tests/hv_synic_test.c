@@ -22,6 +22,7 @@
 #include "drivers/hv/hv_internal.h"
 #include "drivers/hvsim/hvsim.h"
 #include "drivers/hvsim/hvsim_kernel.h"
+#include "lib/array_size.h"
 
 #define SINT        HV_VMBUS_MESSAGE_SINT
 /* The SynIC layer hands only VMBus-type (1) messages to these handlers (it
@@ -300,7 +301,13 @@ KTEST(masked, "hv.masked_sint_then_unmask")
     KT_CHECK(!apic_irr_bit(hv_synic_vector()));
     KT_CHECK_EQ(irq_count(hv_synic_vector()), irqs0);
 
+    /* Unmasking delivers nothing by itself (TLFS: queued messages are
+     * retried on EOM, a new post, or EOI); the guest's EOM brings it in. */
     KT_CHECK_EQ(hv_wrmsr(msr, orig), 0);
+    /* The unmask alone brings nothing in (a few ms to be sure); EOM does. */
+    KT_CHECK(!KT_WAIT_UNTIL(atomic_load(&rec.count) >= 1, 5));
+    KT_CHECK_EQ(depth(), 1);
+    KT_CHECK_EQ(hv_wrmsr(HV_X64_MSR_EOM, 0), 0);
     KT_CHECK(wait_count(1));
     KT_CHECK_EQ(rec.first[0], 0);
     KT_CHECK_EQ(depth(), 0);
@@ -315,7 +322,7 @@ KTEST(masked, "hv.masked_sint_then_unmask")
 KTEST(events, "hv.event_flags_one_interrupt")
 {
     static const uint32_t bits[] = { 3, 64, 700, 1301, 2047 };
-    const unsigned n = sizeof bits / sizeof bits[0];
+    const unsigned n = ARRAY_SIZE(bits);
     if (!begin())
         return;
     uint64_t irqs0 = irq_count(hv_synic_vector());

@@ -174,3 +174,27 @@ KTEST(vmbus_signals, "vmbus.signal_on_transition")
     KT_CHECK(vmbus_rescued_events() > rescued0);
     vmbus_channel_close(ch);
 }
+
+/* hvsim.strict: a guest path driven to break two rules on purpose - a
+ * signal with nothing written (Hyper-V throttles such guests) and a packet
+ * type no host takes (a corrupt ring) - is caught by the model, each with
+ * its rule; the test announces both, so the post-check passes. */
+KTEST(vmbus_strict, "vmbus.strict_catches_violations")
+{
+    if (!vmbus_test_begin())
+        return;
+    struct vmbus_channel *ch = echo_find_open();
+    if (!ch)
+        return;
+    struct vmbus_host_stats s0 = host_stats();
+    ktest_expect_watched(2);
+    vmbus_channel_signal(ch);
+    uint8_t pkt[16] = { 0 };
+    KT_CHECK_EQ(vmbus_channel_send(ch, VMBUS_PKT_SYNCH, 0, 0, pkt, sizeof pkt), 0);
+    struct vmbus_host_stats s1 = host_stats();
+    KT_CHECK_EQ(s1.violations - s0.violations, 2);
+    KT_CHECK_EQ(s1.rule_hits[VMBUS_HOST_RULE_SIGNAL] - s0.rule_hits[VMBUS_HOST_RULE_SIGNAL], 1);
+    KT_CHECK_EQ(s1.rule_hits[VMBUS_HOST_RULE_RING] - s0.rule_hits[VMBUS_HOST_RULE_RING], 1);
+    KT_CHECK_EQ(s1.needless_signals - s0.needless_signals, 1);
+    vmbus_channel_close(ch);   /* the ring holds a packet no host takes */
+}

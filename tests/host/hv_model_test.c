@@ -421,6 +421,13 @@ static void test_masked_then_unmask(void)
     CHECK_EQ(hvsim_queue_depth(1, 2), 2);
     CHECK_EQ(hvsim_signal_guest_event(1, 2, 9), HV_STATUS_INVALID_SYNIC_STATE);
     CHECK_EQ(hvsim_wrmsr(1, HV_X64_MSR_SINT0 + 2, sint), 0);   /* unmask */
+    /* Model fix 7: unmasking retries nothing (TLFS: EOM, a new post, EOI) */
+    CHECK_EQ(injections, 0);
+    CHECK_EQ(hvsim_queue_depth(1, 2), 2);
+    CHECK_EQ(hvsim_wrmsr(1, HV_X64_MSR_SCONTROL, HV_SYNIC_CONTROL_ENABLE), 0);
+    CHECK_EQ(hvsim_wrmsr(1, HV_X64_MSR_SINT0 + 2, sint), 0);
+    CHECK_EQ(injections, 0);
+    CHECK_EQ(hvsim_wrmsr(1, HV_X64_MSR_EOM, 0), 0);
     CHECK_EQ(injections, 1);
     CHECK(irr[1][VEC]);
     run_interrupts();

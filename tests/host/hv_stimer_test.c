@@ -30,10 +30,13 @@ static unsigned this_cpu(void) { return 0; }
 static uint64_t ref_time(void) { return clock_100ns; }
 static int alloc_vector(void) { return SINT_VEC; }
 static int alloc_timer_vector(void) { return TIMER_VEC; }
+static uint64_t fake_tsc;
+static uint64_t read_fake_tsc(void) { return fake_tsc; }
 
 static const struct hvsim_machine machine = {
     .inject = inject, .gpa_to_ptr = gpa_to_ptr, .current_vp = current_vp,
     .ref_time_100ns = ref_time, .tsc_hz = 2000000000ull, .apic_hz = 200000000ull,
+    .read_tsc = read_fake_tsc,
     .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
 static const struct hvsim_machine machine_no_clock = {
@@ -340,6 +343,37 @@ static void guest_oneshot_and_periodic(enum hv_stimer_mode mode)
     CHECK_EQ(v, 0);
 }
 
+/* Model fix 8: the reference TSC page as Hyper-V and KVM provide it
+ * (sequence, scale, offset: TLFS "Partition reference TSC mechanism"), and
+ * the guest's reference time read from it, not from the MSR. */
+static void test_reference_tsc_page(void)
+{
+    CHECK_EQ(boot(true), 0);
+    fake_tsc = 0;
+    uint64_t at_enable = clock_100ns;
+    CHECK_EQ(hv_time_init(), 0);
+    uint64_t msr;
+    CHECK_EQ(hvsim_rdmsr(0, HV_X64_MSR_REFERENCE_TSC, &msr), 0);
+    CHECK(msr & HV_SYNIC_PAGE_ENABLE);
+    const struct hv_ref_tsc_page *pg = gpa_to_ptr(msr & HV_MSR_GPFN_MASK, 4096);
+    CHECK(pg != NULL);
+    if (!pg)
+        return;
+    CHECK(pg->tsc_sequence != 0);
+    /* the page agrees with TIME_REF_COUNT, 2 units ahead, never behind */
+    CHECK_EQ(pg->tsc_offset, (int64_t)at_enable + 2);
+    /* scale = 10^7 * 2^64 / tsc_hz: one second of TSC is 10^7 units */
+    CHECK_EQ(pg->tsc_scale, (uint64_t)(((unsigned __int128)10000000u << 64) / 2000000000u));
+    fake_tsc = 2000000000ull;
+    uint64_t t = 0, msr_time = clock_100ns;
+    clock_100ns = 42;   /* the MSR says something else now: the page must win */
+    CHECK(hv_ref_time(read_fake_tsc, &t));
+    CHECK(t >= at_enable + 2 + 9999999 && t <= at_enable + 2 + 10000000);
+    CHECK(hv_ref_time(NULL, &t));   /* no TSC reader: TIME_REF_COUNT */
+    CHECK_EQ(t, 42);
+    clock_100ns = msr_time;
+}
+
 static void test_guest_direct_mode(void)
 {
     CHECK_EQ(boot(true), 0);
@@ -393,6 +427,7 @@ int main(void)
     RUN_TEST(test_periodic_direct);
     RUN_TEST(test_message_not_duplicated_while_pending);
     RUN_TEST(test_timer_and_vmbus_share_queue);
+    RUN_TEST(test_reference_tsc_page);
     RUN_TEST(test_guest_direct_mode);
     RUN_TEST(test_guest_message_mode);
     RUN_TEST(test_guest_ignores_stale_message);

@@ -1,4 +1,4 @@
-HOST_TESTS += lib_bitmap lib_cmdline lib_x86_desc lib_psf lib_refuse lib_escape
+HOST_TESTS += lib_bitmap lib_cmdline lib_x86_desc lib_psf lib_refuse lib_escape lib_fmt
 lib_bitmap_SRCS := tests/host/lib_bitmap_test.c lib/bitmap.c
 lib_cmdline_SRCS := tests/host/lib_cmdline_test.c lib/cmdline.c lib/glob.c
 lib_x86_desc_SRCS := tests/host/lib_x86_desc_test.c lib/x86_desc.c
@@ -7,3 +7,4 @@ lib_refuse_SRCS := tests/host/lib_refuse_test.c
 HOST_TESTS += lib_madt
 lib_madt_SRCS := tests/host/lib_madt_test.c lib/madt.c
 lib_escape_SRCS := tests/host/lib_escape_test.c lib/escape.c
+lib_fmt_SRCS := tests/host/lib_fmt_test.c

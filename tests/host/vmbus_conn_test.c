@@ -296,6 +296,24 @@ static void non_vmbus_message_type_refused(void)
     vmbus_disconnect();
 }
 
+/* A VERSION_RESPONSE shorter than the 16 bytes every host sends is refused,
+ * as the Gen2 firmware refuses it. */
+static void short_version_response_refused(void)
+{
+    fh_init(FH_HYPERV);
+    fh.silent_version = true;
+    struct vmbus_msg_version_response r = { .hdr.msgtype = VMBUS_MSG_VERSION_RESPONSE,
+                                            .version_supported = 1 };
+    atomic_store(&vmbus_conn.state, VMBUS_CONTACTING);
+    unsigned long refused = vmbus_refused_messages();
+    vmbus_on_message(&r, VMBUS_SYNIC_MESSAGE_TYPE, 12);
+    CHECK_EQ(vmbus_refused_messages(), refused + 1);
+    CHECK_EQ(atomic_load(&vmbus_conn.version_answer), 0);
+    vmbus_on_message(&r, VMBUS_SYNIC_MESSAGE_TYPE, sizeof r);
+    CHECK_EQ(atomic_load(&vmbus_conn.version_answer), 1);
+    atomic_store(&vmbus_conn.state, VMBUS_DISCONNECTED);
+}
+
 static void reconnect_after_disconnect(void)
 {
     fh_init(FH_QEMU);
@@ -329,5 +347,6 @@ int main(void)
     RUN_TEST(unanswered_unload_keeps_pages);
     RUN_TEST(offer_during_failed_connect_not_leaked);
     RUN_TEST(non_vmbus_message_type_refused);
+    RUN_TEST(short_version_response_refused);
     CHECK_MAIN_END();
 }

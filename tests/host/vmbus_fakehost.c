@@ -166,7 +166,7 @@ static void host_contact(const struct vmbus_msg_initiate_contact *m, uint32_t co
         if (fh.who == FH_HYPERV && VMBUS_VERSION_USES_CONN_ID_4(m->version_requested))
             r.msg_conn_id = fh.msg_conn_id;
     }
-    queue_to_guest(&r, fh.who == FH_QEMU ? VMBUS_VERSION_RESPONSE_MIN_LEN : sizeof r);
+    queue_to_guest(&r, sizeof r);   /* 16 from every host (QEMU rounds 12 up to 8) */
 }
 
 static void host_handle(const struct fh_msg *q)

@@ -66,6 +66,8 @@ static void test_echo(void)
     vmbus_host_get_stats(&st1);
     CHECK_EQ(st1.packets_from_guest - st0.packets_from_guest, total);
     CHECK_EQ(st1.guest_signals - st0.guest_signals, guest_sigs);
+    CHECK_EQ(st1.needless_signals, 0);   /* a guest following the ring's rules */
+    CHECK_EQ(st1.violations, 0);
     uint64_t hs = st1.host_signals - st0.host_signals;
     /* one batch of 8 -> one empty->non-empty transition -> one signal */
     CHECK(hs > 0 && hs <= total / 8 + 1);
@@ -142,12 +144,16 @@ static uint32_t ic_read(struct fg_chan *ch, struct ic_msg_header *h, uint8_t *bo
     return pkt.payload_len;
 }
 
+/* The pipe type of our replies: DATA (1), as the request had; a test sets
+ * another to break the IC rule on purpose. */
+static uint32_t reply_pipe_type = IC_PIPE_PACKET_TYPE_DATA;
+
 /* Reply the way Linux does: in place, flags TRANSACTION|RESPONSE. */
 static void ic_reply(struct fg_chan *ch, struct ic_msg_header *h, const uint8_t *body,
                      uint32_t blen, uint64_t tid)
 {
-    uint8_t out[512];
-    struct ic_pipe_header ph = { 0, (uint32_t)(sizeof *h + blen) };
+    static uint8_t out[4096];
+    struct ic_pipe_header ph = { reply_pipe_type, (uint32_t)(sizeof *h + blen) };
     h->icflags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
     memcpy(out, &ph, 8);
     memcpy(out + 8, h, sizeof *h);
@@ -162,11 +168,12 @@ static void negotiate(struct fg_chan *ch, struct ic_version fw, struct ic_versio
                       unsigned *nfw, unsigned *nsrv)
 {
     struct ic_msg_header h;
-    uint8_t body[256];
+    uint8_t body[4096];
     uint64_t tid;
     CHECK(ic_read(ch, &h, body, &tid) > 0);
     CHECK_EQ(h.icmsgtype, IC_MSGTYPE_NEGOTIATE);
     CHECK_EQ(h.icflags, IC_FLAG_TRANSACTION | IC_FLAG_REQUEST);
+    CHECK_EQ(h.ictransaction_id, IC_HOST_TRANSACTION_ID);   /* OpenVMM: 0 */
     struct ic_negotiate n;
     memcpy(&n, body, 8);
     *nfw = n.icframe_vercnt;
@@ -184,7 +191,7 @@ static void test_ic(void)
 {
     struct fg_chan ch;
     struct ic_msg_header h;
-    uint8_t body[256];
+    uint8_t body[4096];
     uint64_t tid;
     unsigned nfw, nsrv;
     struct vmbus_host_chan_info info;
@@ -223,7 +230,8 @@ static void test_ic(void)
     negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 3, 2 }, &nfw, &nsrv);
     CHECK_EQ(nsrv, 4);
     CHECK_EQ(vmbus_host_shutdown_request(IC_SHUTDOWN_FLAG_REBOOT), 0);
-    CHECK(ic_read(&ch, &h, body, &tid) > 0);
+    /* the whole body a real host sends (OpenVMM ShutdownMessage) */
+    CHECK_EQ(ic_read(&ch, &h, body, &tid), IC_HEADER_SIZE + sizeof(struct ic_shutdown_msg));
     CHECK_EQ(h.icmsgtype, IC_MSGTYPE_SHUTDOWN);
     uint32_t flags;
     memcpy(&flags, body + 8, 4);
@@ -253,11 +261,116 @@ static void test_ic(void)
     CHECK(!info.ic_ready);
 }
 
+/* Model fix 6: a packet type or flag a host does not take from a guest is a
+ * corrupt ring (not served); a signal with nothing to do is counted. */
+static void ring_rules(const char *host)
+{
+    struct fg_chan ch;
+    struct vmbus_ring_pkt pkt;
+    struct vmbus_host_stats st;
+    bool sig;
+    open_dev(&ch, host, VMBUS_HOST_DEV_ECHO, 4);
+    memset(buf, 0, 16);
+    CHECK_EQ(fg_signal(ch.conn_id), 0);                 /* nothing written */
+    vmbus_host_get_stats(&st);
+    CHECK_EQ(st.needless_signals, 1);
+    CHECK_EQ(st.rule_hits[VMBUS_HOST_RULE_SIGNAL], 1);
+    CHECK_EQ(vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, 1, buf, 16, &sig), 0);
+    CHECK(sig);
+    CHECK_EQ(fg_signal(ch.conn_id), 0);                 /* needed: echoed */
+    CHECK_EQ(vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt), 1);
+    vmbus_ring_commit(&ch.in);
+    vmbus_host_get_stats(&st);
+    CHECK_EQ(st.needless_signals, 1);
+    CHECK_EQ(st.rule_hits[VMBUS_HOST_RULE_RING], 0);
+    CHECK_EQ(vmbus_ring_send(&ch.out, VMBUS_PKT_SYNCH, 0, 2, buf, 16, &sig), 0);
+    CHECK_EQ(fg_signal(ch.conn_id), 0);
+    vmbus_host_get_stats(&st);
+    CHECK_EQ(st.rule_hits[VMBUS_HOST_RULE_RING], 1);
+    CHECK_EQ(vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt), 0);   /* not echoed */
+    /* flags other than completion-requested, on a fresh channel */
+    open_dev(&ch, host, VMBUS_HOST_DEV_ECHO, 4);
+    CHECK_EQ(vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0x8, 3, buf, 16, &sig), 0);
+    CHECK_EQ(fg_signal(ch.conn_id), 0);
+    vmbus_host_get_stats(&st);
+    CHECK_EQ(st.rule_hits[VMBUS_HOST_RULE_RING], 1);
+    CHECK_EQ(vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt), 0);
+}
+
+static void test_ring_rules(void)
+{
+    ring_rules("hyperv");
+    ring_rules("qemu");
+}
+
+static uint64_t ic_rule_hits(void)
+{
+    struct vmbus_host_stats st;
+    vmbus_host_get_stats(&st);
+    return st.rule_hits[VMBUS_HOST_RULE_IC];
+}
+
+/* Model fix 5: the host checks each IC reply as OpenVMM's IC host does:
+ * pipe type DATA, TRANSACTION|RESPONSE, IC transaction id 0, a packet
+ * trans_id it sent. A reply that breaks one is not taken. */
+static void ic_reply_checks(const char *host)
+{
+    struct fg_chan ch;
+    struct ic_msg_header h;
+    uint8_t body[4096];
+    uint64_t tid, seq;
+    unsigned nfw, nsrv;
+    struct vmbus_host_chan_info info;
+    open_dev(&ch, host, VMBUS_HOST_DEV_HEARTBEAT, 2);
+    negotiate(&ch, (struct ic_version){ 3, 0 }, (struct ic_version){ 3, 0 }, &nfw, &nsrv);
+    CHECK_EQ(ic_rule_hits(), 0);
+    for (int bad = 0; bad < 4; bad++) {
+        CHECK_EQ(vmbus_host_heartbeat_now(), 0);
+        CHECK(ic_read(&ch, &h, body, &tid) > 0);
+        memcpy(&seq, body, 8);
+        seq++;
+        memcpy(body, &seq, 8);
+        if (bad == 0)
+            reply_pipe_type = 0;
+        else if (bad == 1)
+            h.ictransaction_id = 5;
+        else if (bad == 2)
+            tid += 1000;
+        ic_reply(&ch, &h, body, 40, tid);
+        if (bad == 3) {
+            /* the same reply made as a request */
+            struct ic_msg_header r = h;
+            r.icflags = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST;
+            static uint8_t out[128];
+            struct ic_pipe_header ph = { IC_PIPE_PACKET_TYPE_DATA, sizeof r + 40 };
+            memcpy(out, &ph, 8);
+            memcpy(out + 8, &r, sizeof r);
+            memcpy(out + 28, body, 40);
+            bool sig;
+            vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, tid, out, 68, &sig);
+            if (sig)
+                fg_signal(ch.conn_id);
+        }
+        reply_pipe_type = IC_PIPE_PACKET_TYPE_DATA;
+        CHECK_EQ(ic_rule_hits(), (uint64_t)bad + 1);
+    }
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.hb_ok, 1);   /* only the good reply of round 3 */
+}
+
+static void test_ic_reply_checks(void)
+{
+    ic_reply_checks("hyperv");
+    ic_reply_checks("qemu");
+}
+
 int main(void)
 {
     RUN_TEST(test_echo);
     RUN_TEST(test_signal_rules);
     RUN_TEST(test_backpressure);
     RUN_TEST(test_ic);
+    RUN_TEST(test_ic_reply_checks);
+    RUN_TEST(test_ring_rules);
     CHECK_MAIN_END();
 }

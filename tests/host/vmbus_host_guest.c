@@ -5,6 +5,7 @@
 #include "drivers/hvsim/hvsim.h"
 #include "tests/host/fake_irq.h"
 #include "tests/host/vmbus_host_guest.h"
+#include "lib/array_size.h"
 
 #define MAXREG 512
 static struct { uint8_t *p; size_t len; } regs[MAXREG];
@@ -128,11 +129,15 @@ bool fg_recv_vp(unsigned vp, struct fg_msg *m, unsigned polls)
 
 bool fg_recv(struct fg_msg *m) { return fg_recv_vp(0, m, 4); }
 
+struct fg_msg fg_last;
+
 bool fg_wait(uint32_t type, struct fg_msg *m)
 {
     while (fg_recv(m)) {
-        if (m->type == type)
+        if (m->type == type) {
+            fg_last = *m;
             return true;
+        }
         if (fg_nlog < 64)
             fg_log[fg_nlog++] = *m;
     }
@@ -166,7 +171,7 @@ uint32_t fg_negotiate(void)
         VMBUS_VERSION_WIN10_5_3, VMBUS_VERSION_WIN10_5_2, VMBUS_VERSION_WIN10_5_1,
         VMBUS_VERSION_WIN10_5_0, VMBUS_VERSION_WIN10_4_1, VMBUS_VERSION_WIN10,
         VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8 };
-    for (unsigned i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(vs); i++) {
         struct fg_msg r;
         uint32_t conn = vs[i] >= VMBUS_VERSION_WIN10_5_0 ? 4 : 1;
         uint16_t st = fg_contact(vs[i], conn, &r);

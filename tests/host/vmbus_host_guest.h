@@ -37,6 +37,7 @@ bool fg_recv(struct fg_msg *m);           /* VP0, 4 polls */
 /* Read messages until one of `type` (others are kept in fg_log). */
 bool fg_wait(uint32_t type, struct fg_msg *m);
 extern struct fg_msg fg_log[64];
+extern struct fg_msg fg_last;             /* the last message fg_wait found */
 extern unsigned fg_nlog;
 
 /* Test-and-clear SIEF SINT2 bit of VP vp. */
