@@ -26,7 +26,7 @@ static void same(const void *a, const void *b, size_t n)
 static void same_ring(const struct vmbus_ring *a, const struct vmbus_ring *b)
 {
     if (a->prod_write != b->prod_write || a->cons_read != b->cons_read ||
-        a->cons_published != b->cons_published || a->bad != b->bad)
+        a->cons_published != b->cons_published || a->refused.count != b->refused.count)
         __builtin_trap();
     same(a->hdr, b->hdr, RING_BYTES);
 }

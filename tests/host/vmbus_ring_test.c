@@ -236,7 +236,7 @@ static void corrupt_indices_lengths_offsets(void)
     h->write_index = good_w;
 
     uint16_t len8 = d->len8, off8 = d->offset8;
-    p.cons.bad = 0;                 /* a fresh log budget (8 lines) for these */
+    p.cons.refused.count = 0;       /* a fresh log budget (8 lines) for these */
     d->len8 = 0x200;                /* longer than what was written */
     expect_refused(&p, in, sizeof in);
     d->len8 = (uint16_t)(len8 + 1); /* fits, but its trailer would not */
