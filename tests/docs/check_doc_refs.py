@@ -18,6 +18,8 @@ def defines(path, name):
     """True if `path` defines `name`: a C function, macro or struct, or an asm label."""
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
+    # Attributes carry parentheses of their own: drop them before matching.
+    text = re.sub(r"__attribute__\s*\(\(.*?\)\)", "", text)
     if path.endswith((".asm", ".S")):
         return re.search(rf"^\s*{name}:", text, re.M) is not None
     # A function definition: the name at the start of a declarator, an open
