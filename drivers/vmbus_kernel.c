@@ -59,10 +59,10 @@ static uint32_t k_current_vp(void)
 }
 
 /* vmbus.spread=1: round robin over the CPUs whose SynIC is up, by VP
- * index. Off by default: with a channel's callback on another CPU than its
- * sender, the guest and the model's host run the ring protocol truly
- * concurrently, and a long echo run (vmbus.echo_100k) stalls (see
- * docs/vmbus.md, "Not done"). */
+ * index, so a channel's callback usually runs on another CPU than its
+ * sender and both ends of each ring run truly concurrently (covered by
+ * scenario_vmbus_spread). Off by default only because the console lessons'
+ * transcripts show channels on VP 0 (docs/vmbus.md, "Not done"). */
 static bool spread;
 
 static uint32_t k_pick_target_vp(void)

@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/hv/hv.h"
 #include "drivers/vmbus_kernel.h"
+#include "kernel/percpu.h"
 
 #define ECHO_MAGIC    0x6f686365u          /* "echo" */
 #define ECHO_RING     (16 * VMBUS_PAGE_SIZE)
@@ -237,6 +238,9 @@ static void echo_n(uint64_t n)
     struct vmbus_host_stats s0 = host_stats();
     struct vmbus_host_chan_info c0 = host_chan(ch->relid);
     unsigned long rescued0 = vmbus_rescued_events();
+    /* With vmbus.spread=1 these differ: the two ring ends run concurrently. */
+    ktest_note("echo channel interrupts to VP %u, sender on VP %u", ch->target_vp,
+               hv_vp_index(this_cpu()->index));
     struct echo_result r = echo_run(ch, 0, n, 3000, NULL);
     struct vmbus_host_stats s1 = host_stats();
     struct vmbus_host_chan_info c1 = host_chan(ch->relid);

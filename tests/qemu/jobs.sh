@@ -115,6 +115,19 @@ scenario_model_posted() {
     verdict "every vmbus.* test passes with posted injection; each CPU got postings"
 }
 
+# vmbus.spread=1: channels round robin over the CPUs, so the echo callback
+# runs on another CPU than its sender and the guest's ring code and the
+# model's host ring run truly concurrently. echo_100k once stalled here (the
+# host stopped reading its outbound ring before read_index showed it).
+scenario_vmbus_spread() {
+    local n=$1
+    boot "$n" 300 CMDLINE="test=vmbus.* vmbus.spread=1" SMP=4 CPU=max
+    check "$n" "every vmbus.* test passes with channels spread; echo_100k ran off its sender's VP" eval '
+        has "$n" "^ok [0-9]+ - vmbus.echo_100k" &&
+        has "$n" "# echo channel interrupts to VP [1-3], sender on VP 0" &&
+        ! has "$n" "^not ok" && has "$n" "^# 0 of [0-9]+ test" && rc_is "$n" 0'
+}
+
 # trace=pi on an xAPIC machine: each CPU's descriptor (NDST holds the xAPIC
 # id in bits 15:8) and each notification, narrated.
 scenario_pi_trace() {
