@@ -66,11 +66,10 @@ bool cmdline_parse_u64(const char *s, uint64_t *out)
     return s != NULL && cmdline_parse_u64_span(s, strlen(s), out);
 }
 
-bool cmdline_parse_u64_span(const char *s, size_t len, uint64_t *out)
+/* Decimal, or hex after 0x, from s up to end; returns where the digits
+ * stopped, or NULL for no digits at all or a value past 64 bits. */
+static const char *parse_digits(const char *s, const char *end, uint64_t *out)
 {
-    const char *end = s + len;
-    if (!s || s == end)
-        return false;
     unsigned base = 10;
     if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
@@ -89,13 +88,39 @@ bool cmdline_parse_u64_span(const char *s, size_t len, uint64_t *out)
         else
             break;
         if (v > (UINT64_MAX - d) / base)
-            return false; /* overflow */
+            return NULL; /* overflow */
         v = v * base + d;
     }
     if (s == digits)
-        return false;  /* "", "0x", "k": a suffix needs a number */
+        return NULL;  /* "", "0x", "k": a suffix needs a number */
+    *out = v;
+    return s;
+}
+
+bool cmdline_parse_plain_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL)
+        return false;
+    const char *end = s + strlen(s);
+    uint64_t v;
+    if (parse_digits(s, end, &v) != end)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cmdline_parse_u64_span(const char *s, size_t len, uint64_t *out)
+{
+    if (!s || len == 0)
+        return false;
+    const char *end = s + len;
+    bool hex = len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    uint64_t v;
+    s = parse_digits(s, end, &v);
+    if (s == NULL)
+        return false;
     unsigned shift = 0;
-    if (s < end && base == 10) {
+    if (s < end && !hex) {
         switch (*s) {
         case 'k': case 'K': shift = 10; break;
         case 'm': case 'M': shift = 20; break;

@@ -25,6 +25,7 @@ const char *cmdline_get(const struct cmdline *c, const char *key);
 
 /* Value parsers: return false (leaving *out alone) on malformed input. */
 bool cmdline_parse_u64(const char *s, uint64_t *out);   /* decimal or 0x hex; k/m/g suffix */
+bool cmdline_parse_plain_u64(const char *s, uint64_t *out); /* the same without a suffix */
 /* The same for the len bytes at s (a field inside a longer string). */
 bool cmdline_parse_u64_span(const char *s, size_t len, uint64_t *out);
 bool cmdline_parse_bool(const char *s, bool *out);      /* 1/0, on/off, yes/no, true/false */

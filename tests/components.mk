@@ -40,4 +40,4 @@ COMPONENT_VARS := WIRE_SRCS GUEST_HV_SRCS GUEST_VMBUS_RING_SRCS GUEST_VMBUS_SRCS
     GUEST_HVUTIL_SRCS MODEL_HV_SRCS MODEL_VMBUS_HOST_SRCS
 
 # The console's hardware-free part: line editor and command parser (lib/shell).
-SHELL_LIB_SRCS := lib/shell/line_edit.c lib/shell/shell.c
+SHELL_LIB_SRCS := lib/shell/line_edit.c lib/shell/shell.c lib/cmdline.c

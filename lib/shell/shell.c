@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "lib/cmdline.h"
 #include "lib/shell/shell.h"
 
 void shell_printf(struct shell *sh, const char *fmt, ...)
@@ -19,32 +20,10 @@ void shell_printf(struct shell *sh, const char *fmt, ...)
     sh->write(sh->ctx, buf, (size_t)n);
 }
 
+/* The kernel's one number parser, without the command line's k/m/g. */
 bool shell_parse_u64(const char *s, uint64_t *out)
 {
-    unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (*s == 0)
-        return false;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f')
-            d = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F')
-            d = (unsigned)(*s - 'A' + 10);
-        else
-            return false;
-        if (v > (UINT64_MAX - d) / base)
-            return false;
-        v = v * base + d;
-    }
-    *out = v;
-    return true;
+    return cmdline_parse_plain_u64(s, out);
 }
 
 int shell_choice_index(const char *choices, const char *word)
