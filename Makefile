@@ -202,11 +202,12 @@ soak: $(BUILD)/.deps
 	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS)
 	@REPEAT=$(REPEAT) bash tests/soak.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
-# Long fuzz runs: FUZZ_TIME seconds per target (default 60), the corpus kept
+# Long fuzz runs: FUZZ_TIME seconds per target (default 60), or FUZZ_RUNS
+# executions per target (e.g. FUZZ_RUNS=10000000), the corpus kept
 # and grown under $(BUILD)/fuzz-corpus/<target>, crashes in $(BUILD)/fuzz-crashes.
 FUZZ_TIME ?= 60
 fuzz: $(FUZZ_BINS)
-	@FUZZ_TIME=$(FUZZ_TIME) bash tests/fuzz/run-long.sh $(BUILD) "$(FUZZ_TARGETS)"
+	@FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run-long.sh $(BUILD) "$(FUZZ_TARGETS)"
 
 # "name: sources" of every host test and fuzz target (tests/build_deps_test.sh).
 print-test-programs:

@@ -2,22 +2,31 @@
 # make fuzz: each target for FUZZ_TIME seconds (libFuzzer -max_total_time),
 # growing a corpus that lasts between runs under $BUILD/fuzz-corpus/<target>
 # (seeded from tests/fuzz/corpus/<target> when present); a crash's input is
-# kept in $BUILD/fuzz-crashes/<target>/. Ends "N passed, N failed".
+# kept in $BUILD/fuzz-crashes/<target>/. FUZZ_RUNS=<n> runs each target for n
+# executions instead (libFuzzer -runs), so the goal is a count, not a time.
+# Every run is under nice -n 19 (the machine may be shared); each target's
+# line gives its executions and executions per second. Ends "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=$1 TARGETS=$2
 FUZZ_TIME=${FUZZ_TIME:-60}
+FUZZ_RUNS=${FUZZ_RUNS:-}
+if [ -n "$FUZZ_RUNS" ]; then limit="-runs=$FUZZ_RUNS" what="$FUZZ_RUNS runs"
+else limit="-max_total_time=$FUZZ_TIME" what="${FUZZ_TIME}s"; fi
 passed=0 failed=0
 for t in $TARGETS; do
     corpus=$BUILD/fuzz-corpus/$t crashes=$BUILD/fuzz-crashes/$t
     mkdir -p "$corpus" "$crashes"
     seeds=tests/fuzz/corpus/$t
     before=$(find "$corpus" -type f | wc -l)
-    echo "== fuzz $t for ${FUZZ_TIME}s (corpus $corpus: $before inputs)"
-    if "$BUILD/fuzz/$t" -max_total_time="$FUZZ_TIME" -max_len=4096 -artifact_prefix="$crashes/" \
+    echo "== fuzz $t for $what (corpus $corpus: $before inputs)"
+    t0=$(date +%s)
+    if nice -n 19 "$BUILD/fuzz/$t" "$limit" -max_len=4096 -artifact_prefix="$crashes/" \
         -print_final_stats=1 "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) \
         > "$BUILD/fuzz-$t.log" 2>&1; then
-        echo "fuzz: $t: 1 passed, 0 failed ($(grep -o 'Done [0-9]* runs' "$BUILD/fuzz-$t.log" | tail -1);" \
+        secs=$(( $(date +%s) - t0 )); [ "$secs" -gt 0 ] || secs=1
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$BUILD/fuzz-$t.log" | tail -1)
+        echo "fuzz: $t: 1 passed, 0 failed (${execs:-?} execs in ${secs}s, $(( ${execs:-0} / secs )) execs/s;" \
              "corpus $before -> $(find "$corpus" -type f | wc -l) inputs)"
         passed=$((passed + 1))
     else
