@@ -52,6 +52,8 @@ struct vmbus_host_faults {
     bool mute;              /* accept every message, never answer anything */
     bool bad_state;         /* hyperv: the first accepted contact gets connection_state
                                LOW_RESOURCES (OpenVMM ConnectionState) */
+    uint32_t retarget_lag;  /* after a MODIFYCHANNEL, this many of the channel's
+                               interrupts still go to the old VP (0: none) */
     uint64_t seed;
 };
 
@@ -108,7 +110,8 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg);
  *   relids   = "dense" | "sparse" | "random:<seed>"
  *   faults   = comma list of drop_irq=<1/N>, dup_irq=<1/N>, delay_irq=<1/N>
  *              (also plain N), spurious_bits, rescind_at=<n>, bad_msg,
- *              bad_ring[=<relid>], bad_pkt[=<relid>], mute, seed=<n>
+ *              bad_ring[=<relid>], bad_pkt[=<relid>], mute, bad_state,
+ *              retarget_lag=<n>, seed=<n>
  * Numbers as on the kernel command line (decimal or 0x hex, k/m/g suffix).
  * Each option on its own: a bad one keeps its default, the others apply.
  * Returns 0, or -1 with every reason in err ("; "-separated). */
@@ -172,6 +175,7 @@ struct vmbus_host_stats {
     uint64_t packets_from_guest, packets_to_guest, host_ring_full;
     uint64_t irq_dropped, irq_duplicated, irq_delayed, spurious_sent;
     uint64_t bad_msgs_sent, bad_ring_sent, muted;
+    uint64_t old_vp_signals;    /* interrupts sent to a channel's old VP (retarget_lag) */
     uint32_t version;           /* negotiated, 0 = not connected */
     uint32_t contacts;          /* INITIATE_CONTACT messages seen */
     uint32_t relid_hwm;         /* highest live relid */
@@ -193,6 +197,7 @@ struct vmbus_host_chan_info {
     /* Signals for this channel only: tests count these, not the bus-wide
      * ones the ICs' background traffic also moves. */
     uint64_t host_signals, guest_signals;
+    uint64_t old_vp_signals;    /* ... of them sent to the old VP after a MODIFYCHANNEL */
     /* IC endpoints */
     bool ic_ready;
     struct ic_version ic_framework, ic_service;

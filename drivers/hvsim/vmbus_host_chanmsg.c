@@ -199,8 +199,16 @@ static void modify_channel(const uint8_t *m, uint32_t len)
     uint32_t status = 0;
     if (!c || c->state != VMBUS_HOST_CH_OPEN || mc.target_vp >= vh.cfg.nr_vps)
         status = VMBUS_HOST_STATUS_UNSUCCESSFUL;
-    else
+    else if (c->target_vp != mc.target_vp) {
+        /* The host may go on interrupting the old CPU for a while after
+         * MODIFYCHANNEL (Linux drivers/hv/channel.c vmbus_send_modifychannel
+         * and vmbus_drv.c target_cpu_store: a guest must take a channel's
+         * interrupt on any CPU; MODIFYCHANNEL_RESPONSE came in 5.3 for that
+         * reason). retarget_lag=<n> sends the next n there. */
+        c->old_vp = c->target_vp;
+        c->lag_left = vh.cfg.faults.retarget_lag;
         c->target_vp = mc.target_vp;
+    }
     tracef(TRACE_VMBUS, VH_SUB, "host: MODIFYCHANNEL relid %u -> VP%u: 0x%x",
            mc.child_relid, mc.target_vp, status);
     if (VMBUS_VERSION_HAS_MODIFY_RESP(vh.version)) {

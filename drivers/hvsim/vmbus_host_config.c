@@ -112,6 +112,10 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
             ok = parse_u64(v, end, &num) && num > 0 && num <= 0xffffffffu;
             if (ok)
                 f->rescind_at = (uint32_t)num;
+        } else if (word_is(s, kend, "retarget_lag") && eq) {
+            ok = parse_u64(v, end, &num) && num <= 0xffffffffu;
+            if (ok)
+                f->retarget_lag = (uint32_t)num;
         } else if (word_is(s, kend, "seed") && eq) {
             ok = parse_u64(v, end, &f->seed);
         } else if (!eq && word_is(s, end, "spurious_bits")) {
@@ -136,7 +140,7 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
         } else {
             add_err(err, n, "hvsim.faults: unknown item '", item,
                     "' (drop_irq=1/N dup_irq=1/N delay_irq=1/N spurious_bits "
-                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute bad_state seed=<n>)");
+                    "rescind_at=<n> bad_msg bad_ring[=<relid>] bad_pkt[=<relid>] mute bad_state retarget_lag=<n> seed=<n>)");
             bad = -1;
         }
         if (!ok) {

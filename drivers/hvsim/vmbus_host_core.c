@@ -335,6 +335,7 @@ int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *o)
         o->packets_out = c->packets_out;
         o->host_signals = c->host_signals;
         o->guest_signals = c->guest_signals;
+        o->old_vp_signals = c->old_vp_signals;
         o->ic_ready = c->ic_state == VH_IC_READY;
         o->ic_framework = c->ic_fw;
         o->ic_service = c->ic_srv;

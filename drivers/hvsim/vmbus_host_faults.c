@@ -63,7 +63,14 @@ void vh_signal_guest(struct vh_chan *c)
     }
     vh.st.host_signals++;
     c->host_signals++;
-    raw_signal(c->target_vp, c->relid);
+    uint32_t vp = c->target_vp;
+    if (c->lag_left) {   /* retarget_lag: still the old VP (vmbus_host_chanmsg.c) */
+        c->lag_left--;
+        vp = c->old_vp;
+        c->old_vp_signals++;
+        vh.st.old_vp_signals++;
+    }
+    raw_signal(vp, c->relid);
     if (vh_chance(f->dup_irq)) {
         vh.st.irq_duplicated++;
         mark_delayed(c->relid);   /* again at the next poll */

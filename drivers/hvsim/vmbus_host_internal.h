@@ -54,6 +54,8 @@ struct vh_chan {
     struct vh_ring to_guest;        /* guest's inbound ring: we produce */
     uint64_t packets_in, packets_out;
     uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
+    uint32_t old_vp, lag_left;  /* retarget_lag: interrupts still owed to old_vp */
+    uint64_t old_vp_signals;
     struct ic_version ic_fw, ic_srv;
     uint64_t hb_seq, hb_ok, hb_bad, hb_last;
     uint32_t sd_replies, sd_status, ts_sent, ts_echoed;

@@ -364,9 +364,58 @@ static void test_ic_reply_checks(void)
     ic_reply_checks("qemu");
 }
 
+/* retarget_lag=<n>: after MODIFYCHANNEL to VP1 the next n interrupts of
+ * the echo channel still land on VP0's SIEF bit, the rest on VP1's; each
+ * packet is read once whichever VP was signalled. */
+static void test_retarget_lag(void)
+{
+    struct fg_chan ch;
+    struct vmbus_ring_pkt pkt;
+    const unsigned lag = 3, rounds = 8;
+    CHECK_EQ(fg_boot(2, "hyperv", NULL, NULL, "retarget_lag=3"), 0);
+    CHECK(fg_negotiate() != 0);
+    uint32_t relids[8], conns[8];
+    CHECK_EQ(fg_offers(relids, conns, NULL, 8), 4);
+    CHECK_EQ(fg_open(&ch, relids[VMBUS_HOST_DEV_ECHO], conns[VMBUS_HOST_DEV_ECHO], 8, 8, 0), 0);
+    struct vmbus_msg_modify_channel mc = { .hdr.msgtype = VMBUS_MSG_MODIFYCHANNEL,
+                                           .child_relid = ch.relid, .target_vp = 1 };
+    struct fg_msg m;
+    CHECK_EQ(fg_post(1, &mc, sizeof mc), 0);
+    CHECK(fg_wait(VMBUS_MSG_MODIFYCHANNEL_RESPONSE, &m));
+    unsigned on_old = 0, on_new = 0, got = 0;
+    for (uint64_t i = 0; i < rounds; i++) {
+        bool sig;
+        CHECK_EQ(vmbus_ring_send(&ch.out, VMBUS_PKT_DATA_INBAND, 0, i, &i, sizeof i, &sig), 0);
+        CHECK(sig);
+        CHECK_EQ(fg_signal(ch.conn_id), 0);
+        bool old = fg_event(0, ch.relid), cur = fg_event(1, ch.relid);
+        CHECK(old != cur);               /* one interrupt, on one VP */
+        CHECK_EQ(old, i < lag);          /* the first `lag` on the old VP */
+        on_old += old;
+        on_new += cur;
+        while (vmbus_ring_read(&ch.in, buf, sizeof buf, &pkt) == 1) {
+            CHECK_EQ(pkt.desc.trans_id, i);
+            got++;
+        }
+        if (vmbus_ring_commit(&ch.in))
+            fg_signal(ch.conn_id);
+    }
+    CHECK_EQ(got, rounds);
+    CHECK_EQ(on_old, lag);
+    CHECK_EQ(on_new, rounds - lag);
+    struct vmbus_host_chan_info info;
+    vmbus_host_chan_info(ch.relid, &info);
+    CHECK_EQ(info.old_vp_signals, lag);
+    struct vmbus_host_stats st;
+    vmbus_host_get_stats(&st);
+    CHECK_EQ(st.old_vp_signals, lag);
+    CHECK_EQ(st.violations, 0);
+}
+
 int main(void)
 {
     RUN_TEST(test_echo);
+    RUN_TEST(test_retarget_lag);
     RUN_TEST(test_signal_rules);
     RUN_TEST(test_backpressure);
     RUN_TEST(test_ic);
