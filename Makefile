@@ -15,7 +15,7 @@ FONT_SRC := /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
 # Kernel directories; each contributes its *.c and *.asm.
 KERNEL_DIRS := boot arch/x86_64 kernel kernel/shell kernel/tests lib lib/shell drivers drivers/console drivers/hyperv drivers/hv \
-               drivers/hvsim drivers/vmbus drivers/hvutil
+               drivers/hvsim drivers/vmbus drivers/hvutil drivers/dm
 
 KERNEL_C := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_ASM := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))

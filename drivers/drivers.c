@@ -20,6 +20,7 @@
 #include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/vmbus/vmbus.h"
 #include "drivers/vmbus_kernel.h"
+#include "drivers/dm/dm.h"
 #include "kernel/log.h"
 #include "kernel/shutdown.h"
 #include "kernel/shell/shell_kernel.h"
@@ -94,6 +95,7 @@ void drivers_idle(void)
     if (!vmbus_kernel_up())
         return;
     vmbus_poll();
+    dm_poll_status();
     if (vmbus_kernel_shutdown_requested()) {
         log_info("sinter", "shutdown requested by the host: disconnecting VMBus and powering off");
         vmbus_disconnect();

@@ -8,6 +8,7 @@
 #include "drivers/hv/hv.h"
 #include "drivers/vmbus/vmbus.h"
 #include "drivers/hvutil/hvutil.h"
+#include "drivers/dm/dm.h"
 #include "kernel/clock.h"
 #include "kernel/kalloc.h"
 #include "kernel/log.h"
@@ -180,6 +181,7 @@ int vmbus_kernel_init(void)
     vmbus_set_services(&kernel_vmbus_services);
     hv_set_vmbus_handlers(on_sint_message, on_sint_events);
     hvutil_register_all();
+    dm_register();
     if (timer_add_percpu_tick_callback(vmbus_tick) != 0)
         log_err("vmbus", "no timer tick slot: no lost-interrupt rescue");
     if (vmbus_connect() != 0) {

@@ -19,6 +19,8 @@ GUEST_VMBUS_SRCS := $(GUEST_VMBUS_RING_SRCS) drivers/vmbus/vmbus_msg.c drivers/v
     drivers/vmbus/vmbus_channel.c drivers/vmbus/vmbus_driver.c
 GUEST_HVUTIL_SRCS := drivers/hvutil/ic_common.c drivers/hvutil/ic_heartbeat.c \
     drivers/hvutil/ic_shutdown.c drivers/hvutil/ic_timesync.c
+# Dynamic Memory: the message handling (the channel glue is dm_driver.c).
+GUEST_DM_SRCS := drivers/dm/dm_msg.c
 
 # The host model (drivers/hvsim): the hypervisor, then its VMBus host.
 MODEL_HV_SRCS := drivers/hvsim/hvsim_core.c drivers/hvsim/hvsim_msr.c \
