@@ -310,16 +310,19 @@ static void rescind_mid_traffic(uint64_t n, uint64_t at)
     KT_CHECK_EQ(r.stop_rc, VMBUS_ENODEV);   /* not a stall: sends fail fast */
     KT_CHECK(!r.stalled);
     KT_CHECK(r.sent >= at && r.sent < n);
+
+    /* Process context finishes the rescind: close, RELID_RELEASED, free.
+     * The release quiesces every CPU, so only after it is the count final:
+     * with channels spread, echoes still in the ring are taken on the
+     * channel's own CPU while this one reads. */
+    vmbus_poll();
+    KT_CHECK(vmbus_relid_to_channel(relid) == NULL);
     unsigned long got = atomic_load(&echo_rx.received);
     KT_CHECK(got >= at / 2 && got <= r.sent);
     KT_CHECK_EQ(echo_rx.next, got);   /* an intact prefix */
     echo_check_clean();
     ktest_note("rescind after %llu sends: %llu sent, %lu echoed, stop rc %d",
                (unsigned long long)at, (unsigned long long)r.sent, got, r.stop_rc);
-
-    /* Process context finishes the rescind: close, RELID_RELEASED, free. */
-    vmbus_poll();
-    KT_CHECK(vmbus_relid_to_channel(relid) == NULL);
     struct vmbus_host_chan_info info;
     uint64_t f = irq_save();
     int gone = vmbus_host_chan_info(relid, &info);
