@@ -67,6 +67,8 @@ fi
 if [ -n "$FUZZ_TARGETS" ]; then
     echo "== fuzz smoke runs (libFuzzer)"
     t_part=$(now_ms)
+    # The hand-made seeds are what tests/fuzz/make_seeds.py writes.
+    LABEL=fuzz run_host fuzz_seeds python3 tests/fuzz/make_seeds.py --check
     for t in $FUZZ_TARGETS; do
         # Smoke runs start from the checked-in seeds into a scratch corpus
         # (make fuzz keeps a lasting one under build/fuzz-corpus).

@@ -8,7 +8,12 @@
  * of the ring through the general paths alone (vmbus_ring_read_slow,
  * vmbus_ring_send_slow). The inline fast paths (vmbus_ring_fast.h) must give
  * the same result, the same packet, the same buffer and ring bytes and the
- * same indices at every step. */
+ * same indices at every step.
+ *
+ * Rewrite mode (bit 0 of the second-to-last input byte): the host goes on
+ * storing indices after the guest attached, between the guest's reads (its
+ * write index) and sends (its read index), with values from the input. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,16 @@ static void same(const void *a, const void *b, size_t n)
 {
     if (memcmp(a, b, n) != 0)
         __builtin_trap();
+}
+
+/* The host stores v into one index of both copies of the ring. */
+static void host_rewrite(uint8_t *mem, uint8_t *ref, size_t field_off, const uint8_t *data,
+                         size_t size, int step)
+{
+    uint32_t v;
+    memcpy(&v, data + ((size_t)step * 4) % (size - 3), 4);
+    memcpy(mem + field_off, &v, 4);
+    memcpy(ref + field_off, &v, 4);
 }
 
 static void same_ring(const struct vmbus_ring *a, const struct vmbus_ring *b)
@@ -51,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(mem + VMBUS_PAGE_SIZE, data + 20, n);
     memcpy(ref, mem, RING_BYTES);
 
+    bool rewrite = data[size - 2] & 1;
     struct vmbus_ring cons, prod, rcons, rprod;
     int a = vmbus_ring_attach(&cons, mem, RING_BYTES, "fuzz-cons");
     if (a != vmbus_ring_attach(&rcons, ref, RING_BYTES, "fuzz-cons"))
@@ -86,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             if (i % 3 == 0 && vmbus_ring_commit(&cons) != vmbus_ring_commit(&rcons))
                 __builtin_trap();
+            if (rewrite && i % 4 == 1)
+                host_rewrite(mem, ref, offsetof(struct vmbus_ring_header, write_index), data, size, i);
         }
         if (vmbus_ring_commit(&cons) != vmbus_ring_commit(&rcons) ||
             vmbus_ring_unmask(&cons) != vmbus_ring_unmask(&rcons))
@@ -110,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             same_ring(&prod, &rprod);
             if (rc != VMBUS_OK)
                 break;
+            if (rewrite && i % 2 == 1)
+                host_rewrite(mem, ref, offsetof(struct vmbus_ring_header, read_index), data, size, i);
         }
         if (prod.prod_write >= prod.size || (prod.prod_write & 7))
             __builtin_trap();
