@@ -57,17 +57,22 @@ static bool wait_handled(uint64_t want)
 
 static uint64_t now(void) { return rdtsc(); }
 
+/* One event: posted into the target's descriptor, or a fixed IPI. */
+static void send_event(unsigned target, bool posted, uint8_t v)
+{
+    if (posted)
+        pi_post(target, v);
+    else
+        ipi_send(target, v);
+}
+
 /* One event per interrupt, waiting for each: n events; cycles per event. */
 static uint64_t sparse(unsigned target, bool posted, unsigned n)
 {
     uint64_t t0 = now();
     for (unsigned i = 0; i < n; i++) {
         uint64_t want = __atomic_load_n(&handled, __ATOMIC_RELAXED) + 1;
-        uint8_t v = (uint8_t)vecs[i % nvec];
-        if (posted)
-            pi_post(target, v);
-        else
-            ipi_send(target, v);
+        send_event(target, posted, (uint8_t)vecs[i % nvec]);
         if (!wait_handled(want))
             return 0;
     }
@@ -80,13 +85,8 @@ static uint64_t burst(unsigned target, bool posted, unsigned k, unsigned bursts)
     uint64_t t0 = now();
     for (unsigned b = 0; b < bursts; b++) {
         uint64_t want = __atomic_load_n(&handled, __ATOMIC_RELAXED) + k;
-        for (unsigned i = 0; i < k; i++) {
-            uint8_t v = (uint8_t)vecs[i];
-            if (posted)
-                pi_post(target, v);
-            else
-                ipi_send(target, v);
-        }
+        for (unsigned i = 0; i < k; i++)
+            send_event(target, posted, (uint8_t)vecs[i]);
         if (!wait_handled(want))
             return 0;
     }

@@ -117,6 +117,15 @@ static void backtrace(uint64_t rbp)
         rbp = fp[0];
     }
 }
+/* One dump line of four registers; names are 3 characters each, space
+ * separated ("rax rbx rcx rdx"), so the columns line up. */
+static void log_regs(const char *names, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    log_err("trap", "%.3s %016llx %.3s %016llx %.3s %016llx %.3s %016llx", names,
+            (unsigned long long)a, names + 4, (unsigned long long)b, names + 8,
+            (unsigned long long)c, names + 12, (unsigned long long)d);
+}
+
 
 static atomic_int halting;
 
@@ -139,18 +148,10 @@ static void dump_and_halt(struct trap_frame *f)
         log_err("trap", "cr2 0x%016llx (%s %s %s)", (unsigned long long)read_cr2(),
                 f->error & 1 ? "protection" : "not-present", f->error & 2 ? "write" : "read",
                 f->error & 16 ? "ifetch" : "");
-    log_err("trap", "rax %016llx rbx %016llx rcx %016llx rdx %016llx",
-            (unsigned long long)f->rax, (unsigned long long)f->rbx,
-            (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-    log_err("trap", "rsi %016llx rdi %016llx rbp %016llx rsp %016llx",
-            (unsigned long long)f->rsi, (unsigned long long)f->rdi,
-            (unsigned long long)f->rbp, (unsigned long long)f->rsp);
-    log_err("trap", "r8  %016llx r9  %016llx r10 %016llx r11 %016llx",
-            (unsigned long long)f->r8, (unsigned long long)f->r9,
-            (unsigned long long)f->r10, (unsigned long long)f->r11);
-    log_err("trap", "r12 %016llx r13 %016llx r14 %016llx r15 %016llx",
-            (unsigned long long)f->r12, (unsigned long long)f->r13,
-            (unsigned long long)f->r14, (unsigned long long)f->r15);
+    log_regs("rax rbx rcx rdx", f->rax, f->rbx, f->rcx, f->rdx);
+    log_regs("rsi rdi rbp rsp", f->rsi, f->rdi, f->rbp, f->rsp);
+    log_regs("r8  r9  r10 r11", f->r8, f->r9, f->r10, f->r11);
+    log_regs("r12 r13 r14 r15", f->r12, f->r13, f->r14, f->r15);
     log_err("trap", "cs %04llx ss %04llx rflags %08llx cr0 %llx cr3 %llx cr4 %llx",
             (unsigned long long)f->cs, (unsigned long long)f->ss, (unsigned long long)f->rflags,
             (unsigned long long)read_cr0(), (unsigned long long)read_cr3(),

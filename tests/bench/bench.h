@@ -57,4 +57,18 @@ static inline uint64_t bench_rand(uint64_t *s)
         exit(1); \
     } while (0)
 
+/* Instruction counts: the --callgrind modes bracket each measured run
+ * with CALLGRIND_* requests (valgrind-dev's header; without it those modes
+ * refuse to run). */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#define BENCH_REQUIRE_VALGRIND() do { \
+        if (!RUNNING_ON_VALGRIND) \
+            BENCH_FAIL("--callgrind: run me under valgrind --tool=callgrind"); \
+    } while (0)
+#else
+#define HAVE_CALLGRIND 0
+#endif
+
 #endif

@@ -11,12 +11,6 @@
  * the offer messages) is inside the count too; it is the same per offer. */
 #include <stdbool.h>
 #include <string.h>
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#else
-#define HAVE_CALLGRIND 0
-#endif
 #include "tests/bench/bench.h"
 #include "tests/host/vmbus_fakehost.h"
 #include "drivers/vmbus/vmbus_internal.h"
@@ -80,8 +74,7 @@ static int timed(void)
 static int callgrind_mode(void)
 {
 #if HAVE_CALLGRIND
-    if (!RUNNING_ON_VALGRIND)
-        BENCH_FAIL("--callgrind: run me under valgrind --tool=callgrind");
+    BENCH_REQUIRE_VALGRIND();
     for (unsigned c = 0; c < NCOUNTS; c++) {
         unsigned n = counts[c];
         bring_up(n);   /* warm-up */

@@ -20,12 +20,6 @@
  * (the loops of both variants included). */
 #include <stdbool.h>
 #include <string.h>
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#else
-#define HAVE_CALLGRIND 0
-#endif
 #include "tests/bench/bench.h"
 #include "drivers/vmbus/vmbus_ring.h"
 #include "drivers/vmbus/vmbus_errno.h"
@@ -129,8 +123,7 @@ static void *page_alloc(size_t n)
 static void callgrind_mode(void)
 {
 #if HAVE_CALLGRIND
-    if (!RUNNING_ON_VALGRIND)
-        BENCH_FAIL("--callgrind: run me under valgrind --tool=callgrind");
+    BENCH_REQUIRE_VALGRIND();
     static const size_t lens[] = { 64, 256, 1024, 4096 };
     for (unsigned s = 0; s < sizeof lens / sizeof lens[0]; s++) {
         size_t len = lens[s];

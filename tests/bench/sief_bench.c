@@ -20,12 +20,6 @@
  * (deterministic, immune to load from other processes). */
 #include <stdbool.h>
 #include <string.h>
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#else
-#define HAVE_CALLGRIND 0
-#endif
 #include "tests/bench/bench.h"
 #include "tests/host/vmbus_fakehost.h"
 #include "drivers/vmbus/vmbus_internal.h"
@@ -354,8 +348,7 @@ static int timed(void)
 static int callgrind_mode(void)
 {
 #if HAVE_CALLGRIND
-    if (!RUNNING_ON_VALGRIND)
-        BENCH_FAIL("--callgrind: run me under valgrind --tool=callgrind");
+    BENCH_REQUIRE_VALGRIND();
     for (unsigned c = 0; c < NCOUNTS; c++) {
         unsigned n = channel_counts[c];
         setup_channels(n);

@@ -117,6 +117,14 @@ static void test_offers(void)
     CHECK(r[7] > 1700);
 }
 
+/* A model with its four built-in channels, connected and offered. */
+static void up_four(unsigned vps, const char *host, uint32_t relids[8])
+{
+    CHECK_EQ(fg_boot(vps, host, NULL, NULL, NULL), 0);
+    CHECK(fg_negotiate() != 0);
+    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+}
+
 static void test_gpadl_reassembly(void)
 {
     CHECK_EQ(fg_boot(1, "hyperv", NULL, NULL, NULL), 0);
@@ -175,9 +183,7 @@ static void test_gpadl_reassembly(void)
     CHECK(fg_wait(VMBUS_MSG_GPADL_TORNDOWN, &m));
     CHECK_EQ(rd32(&m, 8), 0x100);
     /* QEMU ignores a GPADL it cannot use: no answer at all */
-    CHECK_EQ(fg_boot(1, "qemu", NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, "qemu", relids);
     CHECK_EQ(fg_post(1, buf, 36), 0);
     CHECK(!fg_recv(&m));
 }
@@ -186,9 +192,7 @@ static void test_open_result(void)
 {
     struct fg_chan ch, ch2;
     uint32_t relids[8];
-    CHECK_EQ(fg_boot(2, "hyperv", NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(2, "hyperv", relids);
     CHECK_EQ(fg_open(&ch, relids[3], relids[3] | VMBUS_MESSAGE_SINT << 12, 4, 4, 1), 0);
     struct vmbus_host_chan_info info;
     CHECK_EQ(vmbus_host_chan_info(relids[3], &info), 0);
@@ -215,9 +219,7 @@ static void test_open_result(void)
     CHECK_EQ(fg_post(1, &u, sizeof u), 0);
     CHECK(fg_wait(VMBUS_MSG_UNLOAD_RESPONSE, &m));
     /* QEMU: failure status is 1; unknown relid gets no answer */
-    CHECK_EQ(fg_boot(1, "qemu", NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, "qemu", relids);
     CHECK_EQ(fg_open(&ch, relids[3], 16 + relids[3], 2, 2, 0), 0);
     CHECK_EQ(fg_open(&ch2, relids[2], 0, 1, 4, 0), VMBUS_HOST_QEMU_OPEN_FAILED);
     struct vmbus_msg_open_channel o = { .hdr.msgtype = VMBUS_MSG_OPENCHANNEL, .child_relid = 999 };
@@ -303,9 +305,7 @@ static void lengths_case(const char *host, uint32_t created, uint32_t result, ui
     struct fg_msg m;
     struct fg_chan ch;
     uint32_t relids[8];
-    CHECK_EQ(fg_boot(1, host, NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, host, relids);
     CHECK_EQ(fg_gpadl(relids[2], 0x77, fg_alloc(2), 2), 0);
     CHECK_EQ(fg_last.type, VMBUS_MSG_GPADL_CREATED);
     CHECK_EQ(fg_last.len, created);
@@ -334,9 +334,7 @@ static void teardown_while_open(const char *host, bool at_once)
     struct fg_msg m;
     struct fg_chan ch;
     uint32_t relids[8];
-    CHECK_EQ(fg_boot(1, host, NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, host, relids);
     CHECK_EQ(fg_open(&ch, relids[3], 0, 2, 2, 0), 0);
     struct vmbus_msg_gpadl_teardown t = { .hdr.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
                                           .child_relid = relids[3], .gpadl = ch.gpadl };
@@ -359,17 +357,13 @@ static void test_second_requestoffers(void)
 {
     uint32_t relids[8];
     struct fg_msg m;
-    CHECK_EQ(fg_boot(1, "hyperv", NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, "hyperv", relids);
     uint64_t before = rule_hits(VMBUS_HOST_RULE_REQUESTOFFERS);
     struct vmbus_msg_header h = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
     CHECK_EQ(fg_post(1, &h, sizeof h), 0);
     CHECK(!fg_recv(&m));
     CHECK_EQ(rule_hits(VMBUS_HOST_RULE_REQUESTOFFERS), before + 1);
-    CHECK_EQ(fg_boot(1, "qemu", NULL, NULL, NULL), 0);
-    CHECK(fg_negotiate() != 0);
-    CHECK_EQ(fg_offers(relids, NULL, NULL, 8), 4);
+    up_four(1, "qemu", relids);
     CHECK_EQ(fg_post(1, &h, sizeof h), 0);
     CHECK(fg_wait(VMBUS_MSG_ALLOFFERS_DELIVERED, &m));
     CHECK_EQ(rule_hits(VMBUS_HOST_RULE_REQUESTOFFERS), 0);

@@ -120,12 +120,13 @@ scenario_model_posted() {
 # model's host ring run truly concurrently. echo_100k once stalled here (the
 # host stopped reading its outbound ring before read_index showed it).
 scenario_vmbus_spread() {
-    local n=$1
-    boot "$n" 300 CMDLINE="test=vmbus.* vmbus.spread=1" SMP=4 CPU=max
-    check "$n" "every vmbus.* test passes with channels spread; echo_100k ran off its sender's VP" eval '
-        has "$n" "^ok [0-9]+ - vmbus.echo_100k" &&
-        has "$n" "# echo channel interrupts to VP [1-3], sender on VP 0" &&
-        ! has "$n" "^not ok" && has "$n" "^# 0 of [0-9]+ test" && rc_is "$n" 0'
+    boot "$JOB" 300 CMDLINE="test=vmbus.* vmbus.spread=1" SMP=4 CPU=max
+    want test_ok vmbus.echo_100k
+    want has "# echo channel interrupts to VP [1-3], sender on VP 0"
+    want_not has "^not ok"
+    want has "^# 0 of [0-9]+ test"
+    want rc 0
+    verdict "every vmbus.* test passes with channels spread; echo_100k ran off its sender's VP"
 }
 
 # trace=pi on an xAPIC machine: each CPU's descriptor (NDST holds the xAPIC
@@ -430,7 +431,7 @@ console_replay_job() {
     local p f
     p=$(grep -c '^ok - ' "$RESULTS/$n.replay" || true)
     f=$(grep -c '^not ok - ' "$RESULTS/$n.replay" || true)
-    if [ "$f" -eq 0 ] && { ! rc_is "$n" 0 || [ "$p" -eq 0 ]; }; then
+    if [ "$f" -eq 0 ] && { [ "$(cat "$RESULTS/$n.rc")" != 0 ] || [ "$p" -eq 0 ]; }; then
         f=1
         echo "  [$n] replay exited with status $(cat "$RESULTS/$n.rc") after $p sessions" > "$RESULTS/$n.report"
         tail -n 15 "$RESULTS/$n.stderr" | sed "s/^/  [$n] | /" >> "$RESULTS/$n.report"
@@ -448,55 +449,54 @@ scenario_console_xapic() { console_replay_job "$1" qemu64 "--shape xapic"; }
 # No HPET, no backend: the TSC and LAPIC timer are measured against the
 # ACPI PM timer.
 scenario_no_hpet() {
-    local n=$1
-    boot "$n" 120 CMDLINE="exit=1 hv=off" MACHINE=q35,hpet=off
-    check "$n" "without an HPET the clock is measured against the ACPI PM timer" eval '
-        has "$n" "^acpi: .* hpet 0x0," &&
-        has "$n" "^clock: TSC [0-9]+ kHz, LAPIC timer [0-9]+ kHz \(div 16\) from acpi-pm; reference acpi-pm" &&
-        has "$n" "^sinter: boot ok" && rc_is "$n" 0'
+    boot "$JOB" 120 CMDLINE="exit=1 hv=off" MACHINE=q35,hpet=off
+    want has "^acpi: .* hpet 0x0,"
+    want has "^clock: TSC [0-9]+ kHz, LAPIC timer [0-9]+ kHz \(div 16\) from acpi-pm; reference acpi-pm"
+    want has "^sinter: boot ok"
+    want rc 0
+    verdict "without an HPET the clock is measured against the ACPI PM timer"
 }
 
 # No HPET, the model as hypervisor: the guest takes the rates from the
 # frequency MSRs and measures nothing itself (the model's host side measured
 # its platform, as Hyper-V does).
 scenario_freq_msrs() {
-    local n=$1
-    boot "$n" 120 CMDLINE="exit=1" MACHINE=q35,hpet=off
-    check "$n" "rates from the model's frequency MSRs, no calibration window in the guest" eval '
-        has "$n" "^hvsim: host: platform TSC [1-9][0-9]* kHz, APIC timer [1-9][0-9]* kHz \(from acpi-pm\)" &&
-        has "$n" "^hv: TSC [0-9]+ kHz, APIC timer [0-9]+ kHz from the model frequency MSRs: no calibration window" &&
-        has "$n" "^clock: TSC [0-9]+ kHz, .* from model frequency MSRs;" &&
-        has "$n" "^sinter: boot ok .* hv=model" && rc_is "$n" 0'
+    boot "$JOB" 120 CMDLINE="exit=1" MACHINE=q35,hpet=off
+    want has "^hvsim: host: platform TSC [1-9][0-9]* kHz, APIC timer [1-9][0-9]* kHz \(from acpi-pm\)"
+    want has "^hv: TSC [0-9]+ kHz, APIC timer [0-9]+ kHz from the model frequency MSRs: no calibration window"
+    want has "^clock: TSC [0-9]+ kHz, .* from model frequency MSRs;"
+    want has "^sinter: boot ok .* hv=model"
+    want rc 0
+    verdict "rates from the model's frequency MSRs, no calibration window in the guest"
 }
 
 # No HPET and the PM timer hidden (pmtimer=0): CPUID 0x15/0x16 or, failing
 # those (QEMU TCG has neither), a stated guess; the boot goes on.
 scenario_pmtimer_hidden() {
-    local n=$1
-    boot "$n" 120 CMDLINE="exit=1 hv=off pmtimer=0" MACHINE=q35,hpet=off
-    check "$n" "with no HPET and pmtimer=0 the clock says what it used and the boot goes on" eval '
-        has "$n" "^clock: pmtimer=0: ACPI PM timer at 0x[0-9a-f]+ not used" &&
-        has "$n" "^clock: TSC [0-9]+ kHz, .* from (cpuid 0x15|cpuid 0x16|assumed); reference none" &&
-        has "$n" "^sinter: boot ok" && rc_is "$n" 0'
+    boot "$JOB" 120 CMDLINE="exit=1 hv=off pmtimer=0" MACHINE=q35,hpet=off
+    want has "^clock: pmtimer=0: ACPI PM timer at 0x[0-9a-f]+ not used"
+    want has "^clock: TSC [0-9]+ kHz, .* from (cpuid 0x15|cpuid 0x16|assumed); reference none"
+    want has "^sinter: boot ok"
+    want rc 0
+    verdict "with no HPET and pmtimer=0 the clock says what it used and the boot goes on"
 }
 
 # No serial port at all: the summary is read off the framebuffer through
 # QMP screendump (tests/screen: pixel-exact against the PSF font).
 scenario_no_serial_screen() {
-    local n=$1
-    boot_screen "$n" 180 "^sinter: boot ok" SERIAL=none MACHINE=q35,hpet=off
-    check "$n" "no UART: the boot summary is on the screen, drawn in the console font" eval '
-        [ "$(cat "$RESULTS/$n.watch")" = 0 ] &&
-        grep -a -q -E "^sinter: boot ok cpus=[0-9]+/[0-9]+ .* hv=model" "$RESULTS/$n.screen.txt" &&
-        grep -a -q -E "^sinter status: cpus [0-9]+/[0-9]+, .* from model frequency MSRs" "$RESULTS/$n.screen.txt"'
+    boot_screen "$JOB" 180 "^sinter: boot ok" SERIAL=none MACHINE=q35,hpet=off
+    want file_is watch 0
+    want file_has screen.txt "^sinter: boot ok cpus=[0-9]+/[0-9]+ .* hv=model"
+    want file_has screen.txt "^sinter status: cpus [0-9]+/[0-9]+, .* from model frequency MSRs"
+    verdict "no UART: the boot summary is on the screen, drawn in the console font"
 }
 
 # No serial port: the in-kernel tests still report through isa-debug-exit.
 scenario_no_serial_exit() {
-    local n=$1
-    boot "$n" 300 CMDLINE="test=timer.*" SERIAL=none
-    check "$n" "no UART: test=timer.* powers off with status 0 (isa-debug-exit)" eval '
-        [ ! -s "$RESULTS/$n.log" ] && rc_is "$n" 0'
+    boot "$JOB" 300 CMDLINE="test=timer.*" SERIAL=none
+    want file_empty log
+    want rc 0
+    verdict "no UART: test=timer.* powers off with status 0 (isa-debug-exit)"
 }
 
 # The framebuffer status page: its rows are the rows logged as "status:",

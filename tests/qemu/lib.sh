@@ -52,6 +52,9 @@ tap_count() {
 #   result_at_least KEY N   ... KEY >= N
 #   lines_at_most REGEX N   at most N log lines match REGEX
 #   test_ok NAME            TAP line "ok <n> - NAME"
+#   file_has EXT REGEX      $RESULTS/$JOB.EXT has a line matching REGEX
+#   file_is EXT VALUE       $RESULTS/$JOB.EXT holds exactly VALUE
+#   file_empty EXT          $RESULTS/$JOB.EXT is empty or absent
 WANT_FAILED=()
 want()     { "$@" || WANT_FAILED+=("want $*"); }
 want_not() { ! "$@" || WANT_FAILED+=("want_not $*"); }
@@ -80,6 +83,9 @@ has() {
 }
 rc() { [ "$(cat "$RESULTS/$JOB.rc")" = "$1" ]; }
 lines_at_most() { [ "$(grep -a -c -E "$1" "$RESULTS/$JOB.log")" -le "$2" ]; }
+file_has() { grep -a -q -E "$2" "$RESULTS/$JOB.$1"; }
+file_is() { [ "$(cat "$RESULTS/$JOB.$1" 2>/dev/null)" = "$2" ]; }
+file_empty() { [ ! -s "$RESULTS/$JOB.$1" ]; }
 test_ok() { grep -a -q -E "^ok [0-9]+ - $1( |\$|\r)" "$RESULTS/$JOB.log"; }
 
 # result_value KEY: KEY's value in the last result line ("" if absent, 0
@@ -94,19 +100,3 @@ result_value() {
 result() { [ "$(result_value "$1")" = "$2" ]; }
 result_at_least() { local v; v=$(result_value "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
 
-# ---- older style, still accepted: check NAME DESCRIPTION COMMAND... ----
-check() {
-    local name=$1 desc=$2
-    shift 2
-    if "$@"; then
-        echo "1 0" > "$RESULTS/$name.count"
-        echo "ok - $name: $desc" > "$RESULTS/$name.report"
-    else
-        echo "0 1" > "$RESULTS/$name.count"
-        {
-            echo "  [$name] FAILED: $desc"
-            tail -n 15 "$RESULTS/$name.log" | sed "s/^/  [$name] | /"
-        } > "$RESULTS/$name.report"
-    fi
-}
-rc_is() { [ "$(cat "$RESULTS/$1.rc")" = "$2" ]; }
