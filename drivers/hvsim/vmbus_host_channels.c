@@ -314,6 +314,8 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     c->open_id = o.openid;
     c->target_vp = o.target_vp;
     c->bad_done = c->comp_pending = false;
+    c->out_drained = true;      /* rings attached: anything written now earns a signal */
+    c->waits_seen = c->signal_credit = 0;
     g->users++;
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u open: GPADL 0x%x, %u+%u pages, VP%u",
            c->relid, g->handle, off, g->npages - off, o.target_vp);
@@ -402,9 +404,36 @@ void vh_service(struct vh_chan *c)
         }
         vh_ring_pop(&c->from_guest, &pkt);
     }
+    c->out_drained = !vh_ring_unread(&c->from_guest);
     /* The guest waited for room in its outbound ring: wake it. */
     if (vh_ring_release(&c->from_guest))
         vh_signal_guest(c);
+}
+
+/* A signal with nothing unread and no room we wait for is one a host
+ * throttles guests for (Linux hv_signal_on_write). With the channel's reader
+ * and writer on different CPUs, though, one signal may be served by another's
+ * work: the reader's room signal arrives first and our service drains the
+ * packet the writer's signal (still in flight) was for. So each event a
+ * correct guest signals for earns a credit (the outbound ring going from
+ * drained to non-empty: at most once between two services; each time we
+ * began waiting for room), every signal spends one, and a signal with no
+ * present reason and no credit left is needless. */
+static bool signal_justified(struct vh_chan *c)
+{
+    bool unread = vh_ring_unread(&c->from_guest);
+    if (c->out_drained && unread) {
+        c->signal_credit++;
+        c->out_drained = false;
+    }
+    c->signal_credit += c->to_guest.waits - c->waits_seen;
+    c->waits_seen = c->to_guest.waits;
+    bool reason = unread || c->to_guest.waiting;
+    if (c->signal_credit) {
+        c->signal_credit--;
+        return true;
+    }
+    return reason;
 }
 
 uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
@@ -419,9 +448,7 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
     if (c)
         c->guest_signals++;
     if (c && c->state == VMBUS_HOST_CH_OPEN && !vh.cfg.faults.mute) {
-        /* A signal with nothing unread and no room we waited for is one a
-         * host throttles guests for (Linux hv_signal_on_write). */
-        if (!vh_ring_unread(&c->from_guest) && !c->to_guest.waiting) {
+        if (!signal_justified(c)) {
             vh.st.needless_signals++;
             vh_violation(VMBUS_HOST_RULE_SIGNAL, "signal with nothing to do", c->relid);
         }

@@ -124,6 +124,8 @@ static int reserve(struct vh_ring *r, uint32_t need)
     if (valid_index(r, rd) && room(r, r->pos, rd) > need)
         goto ok;
     st(&r->hdr->pending_send_sz, need);
+    if (!r->waiting)
+        r->waits++;
     r->waiting = true;
     full_fence();
     rd = ld(&r->hdr->read_index);

@@ -25,6 +25,7 @@ struct vh_ring {
     uint32_t shown;     /* consumer: the read_index last stored (peek shows
                          * it before it answers "empty"; see vh_ring_peek) */
     bool waiting;       /* producer: we set pending_send_sz and wait */
+    uint32_t waits;     /* producer: times we began waiting (each may earn a signal) */
     uint32_t relid;     /* for log lines */
     uint64_t refused;   /* corrupt indices / descriptors seen */
 };
