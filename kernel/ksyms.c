@@ -1,12 +1,16 @@
 #include <string.h>
 #include "kernel/ksyms.h"
 
-struct ksym { uint64_t offset; uint32_t name_off; uint32_t size; };
+/* The layout scripts/mksyms.sh writes. */
+struct ksym { uint32_t offset; uint16_t name_off; uint16_t size; };
+_Static_assert(sizeof(struct ksym) == 8, "mksyms.sh writes 8-byte entries");
 extern const uint8_t __ksyms_start[], __ksyms_end[];
 uint64_t kernel_image_base;
 
 static const struct ksym *table(uint64_t *count, const char **names)
 {
+    *count = 0;
+    *names = NULL;
     if (__ksyms_end - __ksyms_start < 8)
         return NULL;
     const uint64_t *hdr = (const uint64_t *)__ksyms_start;

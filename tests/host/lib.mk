@@ -1,4 +1,4 @@
-HOST_TESTS += lib_bitmap lib_cmdline lib_x86_desc lib_psf lib_refuse lib_escape lib_fmt
+HOST_TESTS += lib_bitmap lib_cmdline lib_x86_desc lib_psf lib_refuse lib_escape lib_fmt lib_vformat
 lib_bitmap_SRCS := tests/host/lib_bitmap_test.c lib/bitmap.c
 lib_cmdline_SRCS := tests/host/lib_cmdline_test.c lib/cmdline.c lib/glob.c
 lib_x86_desc_SRCS := tests/host/lib_x86_desc_test.c lib/x86_desc.c
@@ -8,3 +8,4 @@ HOST_TESTS += lib_madt
 lib_madt_SRCS := tests/host/lib_madt_test.c lib/madt.c
 lib_escape_SRCS := tests/host/lib_escape_test.c lib/escape.c
 lib_fmt_SRCS := tests/host/lib_fmt_test.c
+lib_vformat_SRCS := tests/host/lib_vformat_test.c lib/vformat.c

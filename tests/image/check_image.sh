@@ -72,6 +72,10 @@ fi
 if [ -n "$efi" ]; then
     check "\\EFI\\BOOT\\BOOTX64.EFI is the built kernel, byte for byte" \
         bash -c 'mcopy -n -i "$1" ::/EFI/BOOT/BOOTX64.EFI "$2" && cmp "$2" "$3"' _ "$part" "$work/boot.efi" "$efi"
+    # The image target (docs/bench.md, section 0): growth past it is a
+    # finding, not something to discover in a benchmark months later.
+    check "BOOTX64.EFI is at most 256 KiB ($(stat -c %s "$efi") bytes)" \
+        bash -c '[ "$(stat -c %s "$1")" -le 262144 ]' _ "$efi"
 fi
 if [ "${3+set}" = set ]; then
     check "\\EFI\\BOOT\\CMDLINE.TXT holds \"$want_cmdline\"" \
