@@ -315,7 +315,7 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     c->target_vp = o.target_vp;
     c->bad_done = c->comp_pending = false;
     c->out_drained = true;      /* rings attached: anything written now earns a signal */
-    c->waits_seen = c->signal_credit = 0;
+    c->waits_seen = c->late_seen = c->signal_credit = 0;
     g->users++;
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u open: GPADL 0x%x, %u+%u pages, VP%u",
            c->relid, g->handle, off, g->npages - off, o.target_vp);
@@ -414,11 +414,14 @@ void vh_service(struct vh_chan *c)
  * throttles guests for (Linux hv_signal_on_write). With the channel's reader
  * and writer on different CPUs, though, one signal may be served by another's
  * work: the reader's room signal arrives first and our service drains the
- * packet the writer's signal (still in flight) was for. So each event a
- * correct guest signals for earns a credit (the outbound ring going from
- * drained to non-empty: at most once between two services; each time we
- * began waiting for room), every signal spends one, and a signal with no
- * present reason and no credit left is needless. */
+ * packet the writer's signal (still in flight) was for; or our service
+ * shows the ring empty, the writer sees that and signals, and our second
+ * look takes its packet before the signal lands. So each event a correct
+ * guest signals for earns a credit (the outbound ring going from drained
+ * to non-empty: at most once between two services; each time we began
+ * waiting for room; each packet found right after we showed the ring
+ * empty), every signal spends one, and a signal with no present reason and
+ * no credit left is needless. */
 static bool signal_justified(struct vh_chan *c)
 {
     bool unread = vh_ring_unread(&c->from_guest);
@@ -428,6 +431,8 @@ static bool signal_justified(struct vh_chan *c)
     }
     c->signal_credit += c->to_guest.waits - c->waits_seen;
     c->waits_seen = c->to_guest.waits;
+    c->signal_credit += c->from_guest.late_writes - c->late_seen;
+    c->late_seen = c->from_guest.late_writes;
     bool reason = unread || c->to_guest.waiting;
     if (c->signal_credit) {
         c->signal_credit--;

@@ -56,6 +56,7 @@ struct vh_chan {
     uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
     bool out_drained;           /* the outbound ring was empty after our last service */
     uint32_t waits_seen;        /* to_guest.waits at the last guest signal */
+    uint32_t late_seen;         /* from_guest.late_writes at the last guest signal */
     uint32_t signal_credit;     /* events a signal may answer, not yet answered */
     uint32_t old_vp, lag_left;  /* retarget_lag: interrupts still owed to old_vp */
     uint64_t old_vp_signals;

@@ -114,6 +114,8 @@ int vh_ring_attach(struct vh_ring *r, void *mem, size_t bytes, uint32_t relid, b
     return VH_RING_OK;
 }
 
+void (*vh_ring_after_show)(struct vh_ring *r);
+
 /* ---- producer (the guest's inbound ring) ---------------------------------- */
 
 /* Room for `need` bytes now? If not, ask the guest for a signal and look
@@ -229,6 +231,8 @@ int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
         st(&r->hdr->read_index, r->pos);
         r->shown = r->pos;
         full_fence();
+        if (vh_ring_after_show)
+            vh_ring_after_show(r);
         w = ld(&r->hdr->write_index);
         if (!valid_index(r, w)) {
             if (note_refusal(r))
@@ -236,6 +240,8 @@ int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
                          "(%u data bytes)", r->relid, w, r->size);
             return VH_RING_CORRUPT;
         }
+        if (w != r->pos)
+            r->late_writes++;   /* both may have happened: see vh_on_event */
     }
     if (w == r->pos)
         return 0;

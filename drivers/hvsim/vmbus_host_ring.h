@@ -26,9 +26,16 @@ struct vh_ring {
                          * it before it answers "empty"; see vh_ring_peek) */
     bool waiting;       /* producer: we set pending_send_sz and wait */
     uint32_t waits;     /* producer: times we began waiting (each may earn a signal) */
+    uint32_t late_writes;   /* consumer: packets found just after we showed the
+                             * ring empty: the guest saw it empty too, and its
+                             * signal for them may still come */
     uint32_t relid;     /* for log lines */
     uint64_t refused;   /* corrupt indices / descriptors seen */
 };
+
+/* Tests only (NULL otherwise): called in vh_ring_peek between showing the
+ * ring empty and looking again, where a guest on another CPU may write. */
+extern void (*vh_ring_after_show)(struct vh_ring *r);
 
 enum vh_ring_rc {
     VH_RING_OK = 0,
