@@ -5,6 +5,7 @@
  * with each layer's fields. This file and backend.c are the only ones that
  * see both the guest and the model. */
 #include <stdio.h>
+#include "kernel/boot_profile.h"
 #include "kernel/summary.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
@@ -79,11 +80,13 @@ void drivers_late_init(void)
     shell_guest_register();
     shell_set_shutdown_hook(leave_vmbus);
     int hv_rc = hv_up();
+    boot_phase("hypervisor (synic)");
     shell_model_register(hv_rc == 0 && hv_backend() == HV_BACKEND_MODEL);
     if (hv_rc != 0)
         return;
     if (hv_backend() == HV_BACKEND_MODEL && hvsim_kernel_start_vmbus_host() != 0)
         return;
+    boot_phase("vmbus host model");
     vmbus_kernel_init();
 }
 

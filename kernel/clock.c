@@ -106,16 +106,16 @@ static uint64_t measure_window(uint64_t window, uint64_t *tsc, uint64_t *lapic_d
     return (b0 - a0) + (b1 - a1);
 }
 
-bool clock_measure(uint64_t *tsc, uint64_t *lapic_div16)
+bool clock_measure(unsigned window_ms, uint64_t *tsc, uint64_t *lapic_div16)
 {
     if (ref == REF_NONE)
         return false;
-    /* 50 ms windows; the LAPIC timer counts down at the bus rate / 16. A
-     * window whose brackets took more than 1/1000 of it is measured again
+    /* window_ms windows; the LAPIC timer counts down at the bus rate / 16.
+     * A window whose brackets took more than 1/1000 of it is measured again
      * (at most 5 windows); the tightest one counts. */
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-    uint64_t window = ref_hz / 20, best = UINT64_MAX;
+    uint64_t window = ref_hz * window_ms / 1000, best = UINT64_MAX;
     for (int i = 0; i < 5 && best > window / 1000; i++) {
         uint64_t t, l, slack = measure_window(window, &t, &l);
         if (slack < best) {
@@ -179,7 +179,7 @@ void clock_calibrate(void)
                      (unsigned long long)offered_lapic);
         }
     }
-    if (!src && clock_measure(&tsc, &lapic))
+    if (!src && clock_measure(50, &tsc, &lapic))
         src = refclock_name();
     if (!src && !(clock_cpuid_rates(&tsc, &lapic, &src) && plausible(tsc, lapic)))
         src = NULL;

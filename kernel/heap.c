@@ -1,3 +1,4 @@
+#include <string.h>
 #include <stdint.h>
 #include "kernel/heap.h"
 #include "kernel/pmm.h"
@@ -22,7 +23,7 @@ void heap_init(size_t max_bytes)
     uint64_t pa = 0;
     size_t pages = want / PAGE_SIZE;
     for (; pages >= HEAP_MIN / PAGE_SIZE; pages /= 2)
-        if ((pa = pmm_alloc(pages)) != 0)
+        if ((pa = pmm_alloc_unzeroed(pages)) != 0)
             break;
     if (!pa)
         panic("heap: cannot reserve %u KiB of %llu KiB free", HEAP_MIN / 1024,
@@ -39,6 +40,12 @@ void *heap_sbrk(ptrdiff_t incr)
         return NULL;
     uint8_t *old = brk;
     brk += incr;
+    /* newlib's calloc takes memory fresh from sbrk as zeroed (its
+     * MORECORE_CLEARS), also after a trim gave it back: zero what is handed
+     * out, when it is, rather than the whole heap at boot (16 MiB, 9 ms under
+     * TCG). */
+    if (incr > 0)
+        memset(old, 0, (size_t)incr);
     return old;
 }
 

@@ -21,6 +21,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/shutdown.h"
 #include "kernel/summary.h"
+#include "kernel/boot_profile.h"
 #include "kernel/panic.h"
 #include "kernel/shell/shell_kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -30,8 +31,6 @@
 #include "arch/x86_64/posted_intr.h"
 
 void stack_switch_call(uint64_t stack_top, void (*fn)(void *), void *arg) __attribute__((noreturn));
-
-static uint64_t boot_tsc;
 
 static void apply_log_options(void)
 {
@@ -71,15 +70,19 @@ static void kernel_main_on_own_stack(void *arg)
 {
     struct boot_info *bi = arg;
     paging_init(bi);
+    boot_phase("page tables");
     pmm_reclaim_boot(bi);
     heap_init(16u << 20);
+    boot_phase("memory");
     if (option_bool("fbcon", true))
         console_fb_init(&bi->fb);
+    boot_phase("framebuffer");
     if (bi->fb.base)
         log_info("sinter", "framebuffer %ux%u at 0x%llx", bi->fb.width, bi->fb.height,
                  (unsigned long long)bi->fb.base);
 
     acpi_init(bi->acpi_rsdp);
+    boot_phase("acpi");
     /* The 8259s are never used (every interrupt goes through the LAPIC);
      * where they exist they are remapped and masked so a stray one cannot
      * look like an exception. A Generation 2 VM has none: its MADT lacks
@@ -91,31 +94,39 @@ static void kernel_main_on_own_stack(void *arg)
     cpus[0].seen_apic_id = cpus[0].apic_id;
     if (acpi.cpus > 1)
         apic_park_other_cpus();
+    boot_phase("local apic");
     /* pmtimer=0 hides the ACPI PM timer, as on a platform without one. */
     bool use_pm = option_bool("pmtimer", true);
     if (!use_pm && acpi.pm_timer_port)
         log_info("clock", "pmtimer=0: ACPI PM timer at 0x%x not used", acpi.pm_timer_port);
     refclock_init(use_pm);
     drivers_early_clock();   /* a hypervisor's stated rates, if it has any */
+    boot_phase("hypervisor early");
     clock_calibrate();
+    boot_phase("clock calibration");
     timer_start((unsigned)option_u64("timer_hz", 100));
     irq_enable();
     log_info("clock", "TSC %llu kHz, LAPIC timer %llu kHz (div 16) from %s; reference %s at %llu Hz; tick %u Hz %s",
              (unsigned long long)(tsc_hz() / 1000), (unsigned long long)(lapic_timer_hz() / 1000),
              clock_tsc_source(), refclock_name(), (unsigned long long)refclock_hz(), timer_hz(),
              timer_mode_name());
+    boot_phase("tick");
     ipi_init();
     pi_init();
     pi_init_cpu();
+    boot_phase("ipi, descriptors");
     smp_boot_aps();
+    boot_phase("application cpus");
 
     drivers_late_init();
+    boot_phase("vmbus and drivers");
 
-    uint64_t boot_ms = (rdtsc() - boot_tsc) * 1000 / (tsc_hz() ? tsc_hz() : 1);
+    uint64_t boot_ms = boot_profile_total() * 1000 / (tsc_hz() ? tsc_hz() : 1);
     char line[256];
     summary_format(line, sizeof line);
     log_info("sinter", "%s", line);
     log_info("sinter", "kernel entry to summary: %llu ms", (unsigned long long)boot_ms);
+    boot_profile_report();
     if (!option_bool("exit", false))
         drivers_status_page(line);
 
@@ -192,7 +203,7 @@ static void log_cmdline(const struct boot_info *bi)
 
 void kernel_main(struct boot_info *bi)
 {
-    boot_tsc = rdtsc();
+    boot_profile_start(rdtsc());
     irq_disable();
     console_early_init();
     kernel_image_base = bi->image_base;
@@ -212,5 +223,6 @@ void kernel_main(struct boot_info *bi)
     c->kstack_top = kstack_alloc(KSTACK_SIZE);
     cpu_init_descriptors(c);
     idt_init();
+    boot_phase("early (cpu 0 tables)");
     stack_switch_call(c->kstack_top, kernel_main_on_own_stack, bi);
 }

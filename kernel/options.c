@@ -31,6 +31,7 @@ static const struct option_def defs[] = {
     { "smp.wait_ms", OPT_U64, NULL, 10, 600000, "how long each AP has to report in (default 5000)" },
     { "smp.skip_sipi", OPT_U64, NULL, 0, 0xfffffffe, "test knob: never send the SIPI to this APIC id" },
     { "vmbus.spread", OPT_BOOL, NULL, 0, 0, "open channels round robin over all CPUs (default: the boot CPU)" },
+    { "boot.profile", OPT_BOOL, NULL, 0, 0, "log where boot time went, phase by phase, after the summary" },
     { "gdb", OPT_ENUM, "wait", 0, 0, "print the image base, then spin until gdb clears sinter_gdb_wait" },
     { "hv", OPT_ENUM, "auto|real|model|sim|off", 0, 0, "hypervisor backend (sim: old name of model)" },
     /* The hvsim.* values are checked by the model's own parser, which names

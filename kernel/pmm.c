@@ -69,16 +69,25 @@ void pmm_reclaim_boot(const struct boot_info *bi)
              (unsigned long long)((frames.nbits - frames.set_count - before) * 4));
 }
 
-uint64_t pmm_alloc_aligned(size_t pages, size_t align_pages)
+static uint64_t alloc_run(size_t pages, size_t align_pages)
 {
     uint64_t f = spin_lock_irqsave(&lock);
     size_t at = bitmap_alloc_run(&frames, pages, align_pages);
     spin_unlock_irqrestore(&lock, f);
-    if (at == (size_t)-1)
-        return 0;
-    uint64_t pa = (uint64_t)at * PAGE_SIZE;
-    memset((void *)pa, 0, pages * PAGE_SIZE);
+    return at == (size_t)-1 ? 0 : (uint64_t)at * PAGE_SIZE;
+}
+
+uint64_t pmm_alloc_aligned(size_t pages, size_t align_pages)
+{
+    uint64_t pa = alloc_run(pages, align_pages);
+    if (pa)
+        memset((void *)pa, 0, pages * PAGE_SIZE);
     return pa;
+}
+
+uint64_t pmm_alloc_unzeroed(size_t pages)
+{
+    return alloc_run(pages, 1);
 }
 
 uint64_t pmm_alloc(size_t pages)

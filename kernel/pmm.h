@@ -14,6 +14,8 @@ void pmm_reclaim_boot(const struct boot_info *bi);
 /* Zeroed, contiguous pages; 0 when out of memory. */
 uint64_t pmm_alloc(size_t pages);
 uint64_t pmm_alloc_aligned(size_t pages, size_t align_pages);
+/* Contiguous pages as they are: for memory zeroed as it is used (the heap). */
+uint64_t pmm_alloc_unzeroed(size_t pages);
 void pmm_free(uint64_t pa, size_t pages);
 uint64_t pmm_free_pages(void);
 uint64_t pmm_usable_bytes(void);   /* RAM the kernel may use, for mem_mib= */

@@ -176,6 +176,11 @@ bool hvsim_hold_background(bool hold)
  * clock (or takes CPUID 0x15/0x16), before the guest's clock exists, so
  * the guest can take them from the frequency MSRs instead of measuring.
  * None known: the model offers no frequency MSRs. */
+/* A real hypervisor knows its rates; the model pays for measuring them in
+ * the guest's boot time, so it takes a 10 ms window (the guest's own
+ * fallback takes 50): the same 1/1000 bound on the bracket error. */
+#define HVSIM_RATE_WINDOW_MS 10
+
 static void machine_rates(void)
 {
     uint64_t tsc = 0, lapic_div16 = 0;
@@ -184,7 +189,8 @@ static void machine_rates(void)
         tsc = tsc_hz();
         lapic_div16 = lapic_timer_hz();
         how = "the kernel's clock";
-    } else if (!clock_measure(&tsc, &lapic_div16) && !clock_cpuid_rates(&tsc, &lapic_div16, &how)) {
+    } else if (!clock_measure(HVSIM_RATE_WINDOW_MS, &tsc, &lapic_div16) &&
+               !clock_cpuid_rates(&tsc, &lapic_div16, &how)) {
         tsc = lapic_div16 = 0;
         how = "nothing";
     }

@@ -470,6 +470,20 @@ scenario_freq_msrs() {
     verdict "rates from the model's frequency MSRs, no calibration window in the guest"
 }
 
+# boot.profile=1: one line per boot phase after the summary, in boot order,
+# then the total, which is the figure the "kernel entry to summary" line gives.
+scenario_boot_profile() {
+    boot "$JOB" 120 CMDLINE="boot.profile=1 exit=1"
+    want has "^boot: profile: early \(cpu 0 tables\) +[0-9]+ us +[0-9]+%"
+    want has "^boot: profile: clock calibration +[0-9]+ us"
+    want has "^boot: profile: application cpus +[0-9]+ us"
+    want has "^boot: profile: vmbus and drivers +[0-9]+ us"
+    want has "^boot: profile: total +[1-9][0-9]* us"
+    want_not has "unknown option"
+    want rc 0
+    verdict "boot.profile=1 prints every phase and the total"
+}
+
 # No HPET and the PM timer hidden (pmtimer=0): CPUID 0x15/0x16 or, failing
 # those (QEMU TCG has neither), a stated guess; the boot goes on.
 scenario_pmtimer_hidden() {
