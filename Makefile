@@ -56,7 +56,7 @@ SPEED_OVER_SIZE := arch/x86_64/trap.c arch/x86_64/apic.c arch/x86_64/posted_intr
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps run image test test-host test-kernel test-shapes soak fuzz bench docs trace \
+.PHONY: FORCE all deps run image test test-host test-kernel test-shapes soak fuzz bench docs trace \
         component-vars print-test-programs clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
@@ -68,7 +68,17 @@ $(BUILD)/.deps: scripts/setup-deps.sh
 $(NEWLIB)/lib/libc.a: | $(BUILD)/.deps
 	@bash scripts/build-newlib.sh $(BUILD)/newlib
 
-$(BUILD)/k/%.o: %.c | $(NEWLIB)/lib/libc.a
+# The compiler flags are a prerequisite too: a changed KCFLAGS or
+# SPEED_OVER_SIZE rebuilds every kernel object (otherwise objects built
+# with the old flags stay and the image is not what a clean build makes).
+KFLAGS_STAMP := $(BUILD)/k/.kcflags
+KFLAGS_NOW := $(KCFLAGS) | $(BOOT_CFLAGS) | $(SPEED_OVER_SIZE)
+$(KFLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KFLAGS_NOW)' | cmp -s - $@ 2>/dev/null || echo '$(KFLAGS_NOW)' > $@
+FORCE:
+
+$(BUILD)/k/%.o: %.c $(KFLAGS_STAMP) | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) $(if $(filter $(SPEED_OVER_SIZE),$<),-O2,-Os) -MMD -MP -c $< -o $@
