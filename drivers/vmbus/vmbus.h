@@ -48,6 +48,7 @@ struct vmbus_channel {
     char out_name[24], in_name[24];/* "relid <n> outbound" for log lines */
     _Atomic(vmbus_channel_cb) callback; /* read with acquire from interrupts */
     void *cb_ctx;
+    atomic_uint cb_state;          /* VMBUS_CB_RUNNING | VMBUS_CB_AGAIN (vmbus_callback.h) */
     /* Lost-interrupt rescue (vmbus_poll_rings, tick context). */
     bool poll_armed;               /* data seen unread at the last tick */
     uint32_t poll_read;            /* our read offset then */

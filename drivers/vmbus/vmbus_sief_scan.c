@@ -6,6 +6,7 @@
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
 #include "lib/refuse.h"
+#include "drivers/vmbus/vmbus_callback.h"
 
 static struct refusals unknown_relid_events;
 
@@ -34,16 +35,9 @@ static inline __attribute__((always_inline)) void dispatch_relid(uint32_t relid,
         unknown_relid(relid);
         return;
     }
-    /* Only the channel's target VP runs this (its SINT handler, or the
-     * rescue tick on that VP, both with interrupts off), so the statistic
-     * needs no locked add: a plain load and store cost ~5 ns less per event,
-     * a third of a one-event interrupt (docs/bench.md). */
-    atomic_store_explicit(&ch->interrupts,
-                          atomic_load_explicit(&ch->interrupts, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
     if (traced)
         trace_ev(TRACE_IRQ, "callback", "relid=%u", relid);
-    cb(ch, ch->cb_ctx);
+    vmbus_callback_run(ch, cb);
     if (traced)
         trace_ev(TRACE_IRQ, "callback_done", "relid=%u", relid);
 }
@@ -188,8 +182,33 @@ unsigned vmbus_poll_rings(uint32_t vp)
         }
         ch->poll_armed = false;
         atomic_fetch_add_explicit(&rescued_events, 1, memory_order_relaxed);
-        cb(ch, ch->cb_ctx);
+        vmbus_callback_run(ch, cb);
         handled++;
     }
     return handled;
+}
+
+/* ---- the callback guard's slow path (vmbus_callback.h) ---- */
+static atomic_ulong callback_handoffs;
+
+unsigned long vmbus_callback_handoffs(void)
+{
+    return atomic_load_explicit(&callback_handoffs, memory_order_relaxed);
+}
+
+void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb)
+{
+    unsigned prev = atomic_fetch_or_explicit(&ch->cb_state, VMBUS_CB_AGAIN, memory_order_acq_rel);
+    if (prev & VMBUS_CB_RUNNING) {
+        /* The runner will see AGAIN when it gives RUNNING back. */
+        atomic_fetch_add_explicit(&callback_handoffs, 1, memory_order_relaxed);
+        return;
+    }
+    /* The runner left between our two looks and nobody holds RUNNING: take
+     * it. If that fails, another CPU took it after our AGAIN was set, and
+     * its run serves our event. */
+    unsigned again = VMBUS_CB_AGAIN;
+    if (atomic_compare_exchange_strong_explicit(&ch->cb_state, &again, VMBUS_CB_RUNNING,
+                                                memory_order_acq_rel, memory_order_relaxed))
+        vmbus_callback_run_held(ch, cb);
 }

@@ -9,6 +9,7 @@
 #include "drivers/hv/hv.h"
 #include "drivers/vmbus_kernel.h"
 #include "kernel/percpu.h"
+#include "drivers/vmbus/vmbus_callback.h"
 
 #define ECHO_MAGIC    0x6f686365u          /* "echo" */
 #define ECHO_RING     (16 * VMBUS_PAGE_SIZE)
@@ -354,4 +355,75 @@ KTEST_T(vmbus_rescind_1m, "stress.vmbus_rescind_mid_traffic", 300000)
 {
     if (vmbus_test_begin())
         rescind_mid_traffic(1000000, 500000);
+}
+
+/* Retarget in mid-traffic: every RETARGET_EVERY packets the echo channel is
+ * moved (MODIFYCHANNEL) to the next CPU's VP while packets flow both ways.
+ * Around each move two CPUs can take the channel's events: a scan already
+ * running on the old VP, and, with hvsim.faults=retarget_lag=<n>, the
+ * host's next n interrupts sent there on purpose (Linux channel.c). The
+ * callback guard (drivers/vmbus/vmbus_callback.h) must keep the ring to one
+ * reader: nothing lost, duplicated, reordered or corrupted. */
+#define RETARGET_EVERY 500
+
+static struct vmbus_channel *retarget_ch;
+static unsigned retargets, retarget_failures;
+
+static void maybe_retarget(uint64_t seq)
+{
+    if ((seq + 1) % RETARGET_EVERY != 0)
+        return;
+    unsigned next = (retargets + 1) % cpu_count;
+    if (vmbus_channel_retarget(retarget_ch, hv_vp_index(next)) == 0)
+        retargets++;
+    else
+        retarget_failures++;
+}
+
+static void retarget_mid_traffic(uint64_t n)
+{
+    if (cpu_count < 2) {
+        ktest_skip("needs 2 CPUs to move the channel between");
+        return;
+    }
+    if (!VMBUS_VERSION_HAS_MODIFYCHANNEL(vmbus_version())) {
+        ktest_skip("needs MODIFYCHANNEL (VMBus 4.1)");
+        return;
+    }
+    struct vmbus_channel *ch = echo_find_open();
+    if (!ch)
+        return;
+    retarget_ch = ch;
+    retargets = retarget_failures = 0;
+    struct vmbus_host_chan_info c0 = host_chan(ch->relid);
+    unsigned long handoffs0 = vmbus_callback_handoffs();
+    struct echo_result r = echo_run(ch, 0, n, 3000, maybe_retarget);
+    struct vmbus_host_chan_info c1 = host_chan(ch->relid);
+    vmbus_channel_close(ch);
+    KT_CHECK(!r.stalled);
+    KT_CHECK_EQ(r.stop_rc, 0);
+    KT_CHECK_EQ(r.sent, n);
+    KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
+    echo_check_clean();
+    KT_CHECK_EQ(c1.packets_in - c0.packets_in, n);
+    KT_CHECK_EQ(c1.packets_out - c0.packets_out, n);
+    KT_CHECK_EQ(retarget_failures, 0);
+    KT_CHECK_EQ(retargets, n / RETARGET_EVERY);
+    ktest_note("%llu packets echoed across %u retargets over %u CPUs; host interrupts to "
+               "the old VP %llu; events handed to the CPU already running the callback %lu",
+               (unsigned long long)n, retargets, cpu_count,
+               (unsigned long long)(c1.old_vp_signals - c0.old_vp_signals),
+               vmbus_callback_handoffs() - handoffs0);
+}
+
+KTEST_T(vmbus_retarget, "vmbus.retarget_mid_traffic", 60000)
+{
+    if (vmbus_test_begin())
+        retarget_mid_traffic(100000);
+}
+
+KTEST_T(vmbus_retarget_1m, "stress.vmbus_retarget_mid_traffic", 300000)
+{
+    if (vmbus_test_begin())
+        retarget_mid_traffic(1000000);
 }
