@@ -14,24 +14,28 @@
  * and runs the callback once more, so no event is lost. */
 #ifndef SINTER_DRIVERS_VMBUS_VMBUS_CALLBACK_H
 #define SINTER_DRIVERS_VMBUS_VMBUS_CALLBACK_H
+#include <stdbool.h>
 #include "drivers/vmbus/vmbus.h"
 
 enum { VMBUS_CB_RUNNING = 1u, VMBUS_CB_AGAIN = 2u };
 
 /* Out of line: the callback was running on another CPU. */
-void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb);
+void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb, bool counted);
 /* Events handed to a CPU that was already running the channel's callback. */
 unsigned long vmbus_callback_handoffs(void);
 
-/* With RUNNING held: run cb until no CPU asked for another run. The
- * statistic needs no locked add, RUNNING serialises it. */
+/* With RUNNING held: run cb until no CPU asked for another run. An
+ * interrupt (counted: not the rescue tick's call) adds one to the channel's
+ * statistic, which needs no locked add: RUNNING serialises it. */
 static inline __attribute__((always_inline)) void vmbus_callback_run_held(struct vmbus_channel *ch,
-                                                                          vmbus_channel_cb cb)
+                                                                          vmbus_channel_cb cb,
+                                                                          bool counted)
 {
-    for (;;) {
+    if (counted)
         atomic_store_explicit(&ch->interrupts,
                               atomic_load_explicit(&ch->interrupts, memory_order_relaxed) + 1,
                               memory_order_relaxed);
+    for (;;) {
         cb(ch, ch->cb_ctx);
         unsigned running = VMBUS_CB_RUNNING;
         if (__builtin_expect(atomic_compare_exchange_strong_explicit(
@@ -44,15 +48,16 @@ static inline __attribute__((always_inline)) void vmbus_callback_run_held(struct
 }
 
 static inline __attribute__((always_inline)) void vmbus_callback_run(struct vmbus_channel *ch,
-                                                                     vmbus_channel_cb cb)
+                                                                     vmbus_channel_cb cb,
+                                                                     bool counted)
 {
     unsigned idle = 0;
     if (__builtin_expect(atomic_compare_exchange_strong_explicit(
                              &ch->cb_state, &idle, VMBUS_CB_RUNNING, memory_order_acquire,
                              memory_order_relaxed), 1))
-        vmbus_callback_run_held(ch, cb);
+        vmbus_callback_run_held(ch, cb, counted);
     else
-        vmbus_callback_contended(ch, cb);
+        vmbus_callback_contended(ch, cb, counted);
 }
 
 #endif

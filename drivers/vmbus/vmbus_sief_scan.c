@@ -37,7 +37,7 @@ static inline __attribute__((always_inline)) void dispatch_relid(uint32_t relid,
     }
     if (traced)
         trace_ev(TRACE_IRQ, "callback", "relid=%u", relid);
-    vmbus_callback_run(ch, cb);
+    vmbus_callback_run(ch, cb, true);
     if (traced)
         trace_ev(TRACE_IRQ, "callback_done", "relid=%u", relid);
 }
@@ -182,7 +182,7 @@ unsigned vmbus_poll_rings(uint32_t vp)
         }
         ch->poll_armed = false;
         atomic_fetch_add_explicit(&rescued_events, 1, memory_order_relaxed);
-        vmbus_callback_run(ch, cb);
+        vmbus_callback_run(ch, cb, false);   /* the statistic counts interrupts */
         handled++;
     }
     return handled;
@@ -196,11 +196,13 @@ unsigned long vmbus_callback_handoffs(void)
     return atomic_load_explicit(&callback_handoffs, memory_order_relaxed);
 }
 
-void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb)
+void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb, bool counted)
 {
     unsigned prev = atomic_fetch_or_explicit(&ch->cb_state, VMBUS_CB_AGAIN, memory_order_acq_rel);
     if (prev & VMBUS_CB_RUNNING) {
-        /* The runner will see AGAIN when it gives RUNNING back. */
+        /* The runner will see AGAIN when it gives RUNNING back (its rerun
+         * is not counted as an interrupt: the statistic stays a plain,
+         * serialised add). */
         atomic_fetch_add_explicit(&callback_handoffs, 1, memory_order_relaxed);
         return;
     }
@@ -210,5 +212,5 @@ void vmbus_callback_contended(struct vmbus_channel *ch, vmbus_channel_cb cb)
     unsigned again = VMBUS_CB_AGAIN;
     if (atomic_compare_exchange_strong_explicit(&ch->cb_state, &again, VMBUS_CB_RUNNING,
                                                 memory_order_acq_rel, memory_order_relaxed))
-        vmbus_callback_run_held(ch, cb);
+        vmbus_callback_run_held(ch, cb, counted);
 }

@@ -149,7 +149,7 @@ static __attribute__((noinline)) unsigned bench_sief_scan_freebsd(volatile uint6
             /* FreeBSD queues the channel's task, which its task queue runs
              * on one CPU at a time; here the same per-event action as
              * sinter's: the guarded callback with its statistic. */
-            vmbus_callback_run(ch, cb);
+            vmbus_callback_run(ch, cb, true);
             handled++;
         }
     }

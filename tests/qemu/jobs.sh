@@ -323,20 +323,23 @@ scenario_vmbus_qemu_host() {
     verdict "falls back from 5.3 to 4.0 on its own; ICs bind and negotiate; vmbus.* pass"
 }
 
-# Both 1,000,000-packet stress runs in one boot, while the host drops and
-# duplicates channel interrupts: every echo intact (the guest rescues each
-# lost interrupt from its tick); then a rescind after 500,000 of 1,000,000
-# packets stops sends with ENODEV, what came back is an intact prefix, the
-# relid is released and a re-offered echo channel works.
+# The three 1,000,000-packet stress runs in one boot on 2 CPUs, while the
+# host drops and duplicates channel interrupts: every echo intact (the guest
+# rescues each lost interrupt from its tick); a rescind after 500,000 of
+# 1,000,000 packets stops sends with ENODEV, what came back is an intact
+# prefix, the relid is released and a re-offered echo channel works; and
+# 1,000,000 echoes across 2,000 retargets between the CPUs.
 scenario_vmbus_stress_faults() {
-    boot "$JOB" 600 CMDLINE="test=stress.vmbus_* hvsim.faults=drop_irq=1/1000,dup_irq=1/1000,seed=7" SMP=1
+    boot "$JOB" 600 CMDLINE="test=stress.vmbus_* hvsim.faults=drop_irq=1/1000,dup_irq=1/1000,seed=7" SMP=2
     want test_ok stress.vmbus_echo_1m
     want has "# 1000000 packets echoed"
     want has "irq dropped [1-9][0-9]*, duplicated [1-9][0-9]*, .*guest rescued [1-9]"
     want test_ok stress.vmbus_rescind_mid_traffic
     want has "# rescind after 500000 sends: 500000 sent, [0-9]+ echoed, stop rc -8"
     want has "# re-offered echo on relid [0-9]+: 2000 packets echoed"
-    want result tests 2
+    want test_ok stress.vmbus_retarget_mid_traffic
+    want has "# 1000000 packets echoed across 2000 retargets over 2 CPUs"
+    want result tests 3
     want result failed 0
     want rc 0
     verdict "1M echoes intact under interrupt faults; rescind in mid-traffic stops cleanly"
