@@ -366,6 +366,7 @@ static uint8_t pkt_buf[VH_PKT_BUF_BYTES];   /* guarded by vh_lock */
 void vh_service(struct vh_chan *c)
 {
     struct vh_pkt pkt;
+    c->out_drained = false;
     for (;;) {
         int rc = vh_ring_peek(&c->from_guest, pkt_buf, sizeof pkt_buf, &pkt);
         if (rc == VH_RING_TOO_BIG) {
@@ -379,8 +380,13 @@ void vh_service(struct vh_chan *c)
             vh_violation(VMBUS_HOST_RULE_RING, "outbound ring index or descriptor", c->relid);
             break;
         }
-        if (rc <= 0)
-            break;  /* empty */
+        if (rc <= 0) {
+            /* Empty, at this moment: a packet the guest writes from now on
+             * is a transition it signals for (signal_justified). Judged
+             * here, not after the loop, where that packet may already show. */
+            c->out_drained = true;
+            break;
+        }
         /* The packet types a host takes from a guest (QEMU vmbus.c accepts
          * DATA_INBAND, DATA_USING_GPA_DIRECT and COMP) and no flag but
          * completion-requested: anything else is a corrupt ring, left in
@@ -404,7 +410,6 @@ void vh_service(struct vh_chan *c)
         }
         vh_ring_pop(&c->from_guest, &pkt);
     }
-    c->out_drained = !vh_ring_unread(&c->from_guest);
     /* The guest waited for room in its outbound ring: wake it. */
     if (vh_ring_release(&c->from_guest))
         vh_signal_guest(c);
