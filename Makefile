@@ -56,7 +56,7 @@ SPEED_OVER_SIZE := arch/x86_64/trap.c arch/x86_64/apic.c arch/x86_64/posted_intr
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all deps run image test test-host test-kernel test-shapes soak fuzz bench docs trace \
+.PHONY: FORCE all deps run run-kvm-hv image test test-host test-kernel test-shapes soak fuzz bench docs trace \
         component-vars print-test-programs clean gdb distclean
 all: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
 
@@ -140,6 +140,20 @@ $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/sinter.efi
 run: all
 	@bash $(QEMU_RUN)
 
+# QEMU with KVM's Hyper-V emulation and its VMBus devices, the real backend
+# (hv=real). The checker first says whether /dev/kvm works and has the
+# Hyper-V capabilities, and why not when it does not.
+KVM_HV_CPU := host,hv-vpindex,hv-synic,hv-time,hv-stimer,hv-stimer-direct,hv-frequencies,hv-relaxed,hv-vapic,hv-runtime
+KVM_HV_CMDLINE := hv=real test=all
+$(BUILD)/kvm_hv_check: scripts/kvm_hv_check.c
+	@mkdir -p $(dir $@)
+	@gcc -std=gnu11 -Wall -Wextra -Werror -O2 $< -o $@
+
+run-kvm-hv: all $(BUILD)/kvm_hv_check
+	@$(BUILD)/kvm_hv_check || { echo "run-kvm-hv: not started"; exit 1; }
+	@ACCEL=kvm CPU=$(KVM_HV_CPU) CMDLINE="$(or $(CMDLINE),$(KVM_HV_CMDLINE))" \
+	  QEMU_ARGS="-device vmbus-bridge -device hv-balloon $(QEMU_ARGS)" bash $(QEMU_RUN)
+
 # A GPT disk (raw, dynamic VHDX, fixed VHD) for a Hyper-V Generation 2 VM;
 # see scripts/hyperv/new-sinter-vm.ps1 and docs/hyperv.md. IMAGE_CMDLINE goes
 # into CMDLINE.TXT.
@@ -199,7 +213,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
-test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS)
+test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check
 	@PARTS=build,host,fuzz,scripts,docs bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Both build the disk images first: the image checks read them and one QEMU
@@ -209,7 +223,7 @@ test-kernel: $(BUILD)/.deps
 	@PARTS=image,qemu IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "" ""
 
 test: $(BUILD)/.deps
-	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check
 	@IMAGE_CMDLINE="$(IMAGE_CMDLINE)" bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # The in-kernel suite on the wide matrix of machine shapes
@@ -223,7 +237,7 @@ test-shapes: $(BUILD)/.deps
 # prints which test failed in which run. A flake found this way is a bug.
 REPEAT ?= 5
 soak: $(BUILD)/.deps
-	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory image $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check
 	@REPEAT=$(REPEAT) bash tests/soak.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Long fuzz runs: FUZZ_TIME seconds per target (default 60), or FUZZ_RUNS

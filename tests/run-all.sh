@@ -98,6 +98,7 @@ if part scripts; then
     echo "== PowerShell syntax (tree-sitter-powershell under node)"
     t_part=$(now_ms)
     LABEL=scripts run_host ps_syntax bash tests/hyperv/check_ps_syntax.sh "$BUILD"
+    LABEL=scripts run_host kvm_hv_check bash tests/kvm/check_explains.sh "$BUILD/kvm_hv_check"
     timings="$timings scripts $(took "$t_part")s,"
 fi
 
