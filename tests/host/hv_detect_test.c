@@ -4,38 +4,40 @@
 #include "drivers/hyperv/tlfs.h"
 #include "tests/host/check.h"
 
+/* A recording from a Hyper-V guest: leaf 1's ECX, then EAX..EDX of leaves
+ * 0x40000000 (the max leaf, EBX:ECX:EDX spelling "Microsoft Hv"),
+ * 0x40000001 (EAX "Hv#1"), 0x40000002..5 as recorded (version, features,
+ * recommendations, limits), and 0x40000006 (hardware features 0xf, the same
+ * in both recordings below). */
+#define HYPERV_RECORDING(ecx1, max_leaf, ...)                               \
+    {                                                                       \
+        .leaf1_ecx = (ecx1),                                                \
+        .leaf = {                                                           \
+            { (max_leaf), 0x7263694d, 0x666f736f, 0x76482074 },             \
+            { 0x31237648, 0, 0, 0 },                                        \
+            __VA_ARGS__,                                                    \
+            { 0x0000000f, 0, 0, 0 },                                        \
+        },                                                                  \
+    }
+
 /* Azure F72s_v2 VM on Hyper-V, `cpuid -r -1` posted by Michael Kelley
  * (Microsoft) to LKML on 2023-07-31, "RE: [patch v2 21/38] x86/cpu: Provide
  * cpu_init/parse_topology()". (Whether that VM was Gen1 or Gen2 is not
  * stated; the hypervisor leaves do not depend on the generation.) */
-static const struct hv_cpuid_leaves azure_f72s_v2 = {
-    .leaf1_ecx = 0xfeda3223,
-    .leaf = {
-        { 0x4000000a, 0x7263694d, 0x666f736f, 0x76482074 },
-        { 0x31237648, 0, 0, 0 },
-        { 0x00004f7c, 0x000a0000, 0x00000001, 0x000005b6 },
-        { 0x00002e7f, 0x003b8030, 0x00000002, 0x000ed7b2 },
-        { 0x00064e24, 0x00000fff, 0x0000002e, 0 },
-        { 0x000000f0, 0x00000400, 0x00005d00, 0 },
-        { 0x0000000f, 0, 0, 0 },
-    },
-};
+static const struct hv_cpuid_leaves azure_f72s_v2 = HYPERV_RECORDING(0xfeda3223, 0x4000000a,
+    { 0x00004f7c, 0x000a0000, 0x00000001, 0x000005b6 },
+    { 0x00002e7f, 0x003b8030, 0x00000002, 0x000ed7b2 },
+    { 0x00064e24, 0x00000fff, 0x0000002e, 0 },
+    { 0x000000f0, 0x00000400, 0x00005d00, 0 });
 
 /* Azure TDX (isolated) VM, `cpuid -1 -r` in Florian Weimer's qemu-devel mail
  * "Missing cache information on x86-64 under Intel TDX (glibc bug 30643)",
  * 2023-07-17. */
-static const struct hv_cpuid_leaves azure_tdx = {
-    .leaf1_ecx = 0xfffaba17,
-    .leaf = {
-        { 0x4000000c, 0x7263694d, 0x666f736f, 0x76482074 },
-        { 0x31237648, 0, 0, 0 },
-        { 0x0000585d, 0x000a0000, 0x00000001, 0x00000447 },
-        { 0x0000ae7f, 0x00628030, 0x00000002, 0xe0be47a2 },
-        { 0x00360e24, 0x00000fff, 0x00000034, 0 },
-        { 0x00000800, 0x00000800, 0x00009720, 0 },
-        { 0x0000000f, 0, 0, 0 },
-    },
-};
+static const struct hv_cpuid_leaves azure_tdx = HYPERV_RECORDING(0xfffaba17, 0x4000000c,
+    { 0x0000585d, 0x000a0000, 0x00000001, 0x00000447 },
+    { 0x0000ae7f, 0x00628030, 0x00000002, 0xe0be47a2 },
+    { 0x00360e24, 0x00000fff, 0x00000034, 0 },
+    { 0x00000800, 0x00000800, 0x00009720, 0 });
 
 /* QEMU/TCG (QEMU target/i386/cpu.c cpu_x86_cpuid: leaf 0x40000000 with
  * the tcg-cpuid property, on by default; sinter's boot log shows it on QEMU

@@ -1,5 +1,6 @@
 #include <string.h>
 #include "tests/host/check.h"
+#include "tests/host/u64_parse_cases.h"
 #include "lib/cmdline.h"
 #include "kernel/ktest.h"
 
@@ -53,13 +54,9 @@ static void test_numbers(void)
     CHECK(cmdline_parse_u64("100", &v) && v == 100);
     CHECK(cmdline_parse_u64("0x1F", &v) && v == 31);
     CHECK(cmdline_parse_u64("2G", &v) && v == 2ull << 30);
-    CHECK(cmdline_parse_u64("18446744073709551615", &v) && v == UINT64_MAX);
     v = 7;
-    CHECK(!cmdline_parse_u64("18446744073709551616", &v) && v == 7);
     CHECK(!cmdline_parse_u64("abc", &v));
-    CHECK(!cmdline_parse_u64("0x", &v));
     CHECK(!cmdline_parse_u64("12q", &v));
-    CHECK(!cmdline_parse_u64("", &v));
     /* A suffix needs a number in front of it. */
     CHECK(!cmdline_parse_u64("k", &v) && v == 7);
     CHECK(!cmdline_parse_u64("G", &v));
@@ -71,6 +68,7 @@ static void test_numbers(void)
     CHECK(!cmdline_parse_u64_span("12", 0, &v));
     CHECK(!cmdline_parse_u64("99999999999999999999G", &v));
     CHECK(!cmdline_parse_u64("17179869184G", &v)); /* overflows on the shift */
+    check_u64_parser_limits(cmdline_parse_u64);
     bool b = false;
     CHECK(cmdline_parse_bool("on", &b) && b);
     CHECK(cmdline_parse_bool("0", &b) && !b);

@@ -5,25 +5,30 @@
 #include "tests/host/check.h"
 #include "lib/escape.h"
 
-static void test_plain_unchanged(void)
+/* Escapes `in` into a roomy buffer: `escapes` bytes must be escaped and the
+ * text must come out as `want`. */
+static void check_escaped(const char *in, int escapes, const char *want)
 {
     char out[64];
-    CHECK_EQ(escape_text("timer_hz=1000 test=vmbus.*", out, sizeof out), 0);
-    CHECK(strcmp(out, "timer_hz=1000 test=vmbus.*") == 0);
+    CHECK_EQ(escape_text(in, out, sizeof out), escapes);
+    CHECK(strcmp(out, want) == 0);
+    if (strcmp(out, want) != 0)
+        fprintf(stderr, "  escaped to '%s', wanted '%s'\n", out, want);
+}
+
+static void test_plain_unchanged(void)
+{
+    check_escaped("timer_hz=1000 test=vmbus.*", 0, "timer_hz=1000 test=vmbus.*");
 }
 
 static void test_control_and_escape_bytes(void)
 {
-    char out[64];
-    CHECK_EQ(escape_text("a\x1b[2Jb\x07\x7f\xff", out, sizeof out), 4);
-    CHECK(strcmp(out, "a\\x1b[2Jb\\x07\\x7f\\xff") == 0);
+    check_escaped("a\x1b[2Jb\x07\x7f\xff", 4, "a\\x1b[2Jb\\x07\\x7f\\xff");
 }
 
 static void test_quote_and_backslash(void)
 {
-    char out[64];
-    CHECK_EQ(escape_text("x=\"a\\b\"", out, sizeof out), 3);
-    CHECK(strcmp(out, "x=\\\"a\\\\b\\\"") == 0);
+    check_escaped("x=\"a\\b\"", 3, "x=\\\"a\\\\b\\\"");
 }
 
 static void test_cut_never_splits_an_escape(void)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "tests/host/check.h"
 #include "tests/host/shell_term.h"
+#include "tests/host/u64_parse_cases.h"
 #include "lib/shell/line_edit.h"
 #include "lib/shell/shell.h"
 
@@ -60,15 +61,11 @@ static bool exec(const char *text)
 static void test_parse_numbers(void)
 {
     uint64_t v = 7;
+    check_u64_parser_limits(shell_parse_u64);
     CHECK(shell_parse_u64("0", &v) && v == 0);
     CHECK(shell_parse_u64("255", &v) && v == 255);
     CHECK(shell_parse_u64("0xfE", &v) && v == 0xfe);
-    CHECK(shell_parse_u64("18446744073709551615", &v) && v == UINT64_MAX);
-    v = 7;
-    CHECK(!shell_parse_u64("18446744073709551616", &v) && v == 7);
     CHECK(!shell_parse_u64("0x10000000000000000", &v));
-    CHECK(!shell_parse_u64("", &v));
-    CHECK(!shell_parse_u64("0x", &v));
     CHECK(!shell_parse_u64("-1", &v));
     CHECK(!shell_parse_u64("12a", &v));
     CHECK(!shell_parse_u64("0xfg", &v));
@@ -95,36 +92,36 @@ static void test_exec_good(void)
     CHECK_EQ(term.out_len, 0); /* commands that ran print their own output only */
 }
 
+/* The shell must refuse `line`, run nothing, and print exactly `message`. */
+static void check_refused(const char *line, const char *message)
+{
+    CHECK(!exec(line));
+    CHECK(ran == NULL);
+    CHECK(strcmp(term.out, message) == 0);
+    if (strcmp(term.out, message) != 0)
+        fprintf(stderr, "  '%s' printed '%s'\n", line, term.out);
+}
+
 static void test_exec_bad(void)
 {
     CHECK(!exec(""));
     CHECK(!exec("   "));
     CHECK_EQ(term.out_len, 0);
-    CHECK(!exec("frobnicate 1"));
-    CHECK(strcmp(term.out, "unknown command 'frobnicate' (type help)\n") == 0);
-    CHECK(!exec("idt"));
-    CHECK(strcmp(term.out, "usage: idt <vector>\n") == 0);
-    CHECK(!exec("idt 1 2"));
-    CHECK(strcmp(term.out, "usage: idt <vector>\n") == 0);
-    CHECK(!exec("idt 256"));
-    CHECK(strcmp(term.out, "idt: <vector> 256 out of range 0..255\n") == 0);
-    CHECK(!exec("idt x1"));
-    CHECK(strcmp(term.out, "idt: bad number 'x1' for <vector>\n") == 0);
-    CHECK(!exec("ipi 2"));
-    CHECK(strcmp(term.out, "ipi: <cpu> 2 out of range 0..1\n") == 0);
+    check_refused("frobnicate 1", "unknown command 'frobnicate' (type help)\n");
+    check_refused("idt", "usage: idt <vector>\n");
+    check_refused("idt 1 2", "usage: idt <vector>\n");
+    check_refused("idt 256", "idt: <vector> 256 out of range 0..255\n");
+    check_refused("idt x1", "idt: bad number 'x1' for <vector>\n");
+    check_refused("ipi 2", "ipi: <cpu> 2 out of range 0..1\n");
     cpus = 0;
-    CHECK(!exec("ipi 0"));
-    CHECK(strcmp(term.out, "ipi: no <cpu> exists here\n") == 0);
+    check_refused("ipi 0", "ipi: no <cpu> exists here\n");
     cpus = 2;
-    CHECK(!exec("trace pi maybe"));
-    CHECK(strcmp(term.out, "trace: 'maybe' is not one of on|off\n") == 0);
-    CHECK(!exec("send 0 5"));
-    CHECK(strcmp(term.out, "send: <relid> 0 out of range 1..2047\n") == 0);
-    CHECK(!exec("send 1 2 3 4 5 6 7 8 9 10 11"));
-    CHECK(strcmp(term.out, "usage: send <relid> [n]\n") == 0);
+    check_refused("trace pi maybe", "trace: 'maybe' is not one of on|off\n");
+    check_refused("send 0 5", "send: <relid> 0 out of range 1..2047\n");
+    check_refused("send 1 2 3 4 5 6 7 8 9 10 11", "usage: send <relid> [n]\n");
     CHECK(ran == NULL); /* no command ran for any of them */
-    CHECK(!exec("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    CHECK(strcmp(term.out, "unknown command 'aaaaaaaaaaaaaaaaaaaaaaaa' (type help)\n") == 0);
+    check_refused("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                  "unknown command 'aaaaaaaaaaaaaaaaaaaaaaaa' (type help)\n");
 }
 
 static void test_help(void)

@@ -52,9 +52,8 @@ static void start(enum fh_personality who)
 static void gpadl_header_and_bodies(void)
 {
     start(FH_HYPERV);
-    fh_add_dense(1);
-    CHECK_EQ(vmbus_connect(), VMBUS_OK);
-    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    struct vmbus_channel *ch = fh_connect_one();
+    CHECK(ch != NULL);
     const size_t pages = 100;   /* 26 in the header + 28 + 28 + 18 */
     uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle = 0;
@@ -84,9 +83,8 @@ static void gpadl_header_and_bodies(void)
 static void gpadl_large_through_qemu_queue(void)
 {
     start(FH_QEMU);
-    fh_add_dense(1);
-    CHECK_EQ(vmbus_connect(), VMBUS_OK);
-    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    struct vmbus_channel *ch = fh_connect_one();
+    CHECK(ch != NULL);
     const size_t pages = 1000;
     uint8_t *buf = fh_services.alloc_pages(pages);
     uint32_t handle;
@@ -173,9 +171,8 @@ static void open_refused_cleans_up(void)
 static void late_gpadl_created_keeps_rings(void)
 {
     start(FH_HYPERV);
-    fh_add_dense(1);
-    CHECK_EQ(vmbus_connect(), VMBUS_OK);
-    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    struct vmbus_channel *ch = fh_connect_one();
+    CHECK(ch != NULL);
     unsigned long live = fh_pages_live(), kept = vmbus_pages_kept();
     fh.hold_type = VMBUS_MSG_GPADL_CREATED;
     fh.hold_until_ns = UINT64_MAX;
@@ -198,9 +195,8 @@ static void late_gpadl_created_keeps_rings(void)
 static void rescind_while_opening_fails_open(void)
 {
     start(FH_QEMU);
-    fh_add_dense(1);
-    CHECK_EQ(vmbus_connect(), VMBUS_OK);
-    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    struct vmbus_channel *ch = fh_connect_one();
+    CHECK(ch != NULL);
     unsigned long live = fh_pages_live();
     fh.rescind_on_open = true;
     CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, test_cb, NULL),

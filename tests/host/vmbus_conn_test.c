@@ -247,9 +247,8 @@ static void slow_unload_is_waited_for(void)
 static void unanswered_unload_keeps_pages(void)
 {
     fh_init(FH_HYPERV);
-    fh_add_dense(1);
-    CHECK_EQ(vmbus_connect(), VMBUS_OK);
-    struct vmbus_channel *ch = vmbus_relid_to_channel(1);
+    struct vmbus_channel *ch = fh_connect_one();
+    CHECK(ch != NULL);
     CHECK_EQ(vmbus_channel_open(ch, 2 * VMBUS_PAGE_SIZE, 2 * VMBUS_PAGE_SIZE, NULL, NULL), 0);
     fh.hold_type = VMBUS_MSG_GPADL_TORNDOWN;   /* and, below, UNLOAD_RESPONSE */
     fh.hold_until_ns = UINT64_MAX;

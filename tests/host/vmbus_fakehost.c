@@ -103,6 +103,21 @@ static void gpadl_maybe_created(struct fh_gpadl *g)
     queue_to_guest(&r, sizeof r);
 }
 
+/* Takes the next `n` PFNs of GPADL `g` from a HEADER or BODY message, as
+ * many as it still lacks; answers GPADL_CREATED once it has them all.
+ * Returns false when the message carried more than were missing. */
+static bool gpadl_take_pfns(struct fh_gpadl *g, const uint8_t *pfns, uint32_t n)
+{
+    uint32_t missing = g->pages - g->received;
+    bool fits = n <= missing;
+    if (!fits)
+        n = missing;
+    memcpy(g->pfns + g->received, pfns, n * 8u);
+    g->received += n;
+    gpadl_maybe_created(g);
+    return fits;
+}
+
 static void host_open(const struct vmbus_msg_open_channel *m)
 {
     struct fh_gpadl *g = find_gpadl(m->ringbuffer_gpadl);
@@ -203,12 +218,9 @@ static void host_handle(const struct fh_msg *q)
         if (r->byte_count != n->pages * VMBUS_PAGE_SIZE)
             fh.bad_messages++;
         n->pfns = calloc(n->pages, sizeof(uint64_t));
-        uint32_t in_msg = (q->len - 28u) / 8u;
-        if (in_msg > n->pages)
-            in_msg = n->pages;
-        memcpy(n->pfns, p + 28, in_msg * 8u);
-        n->received = in_msg;
-        gpadl_maybe_created(n);
+        /* Unlike a BODY, a header with room for more PFNs than the GPADL
+         * has pages is not counted as a bad message. */
+        (void)gpadl_take_pfns(n, p + 28, (q->len - 28u) / 8u);
         break;
     }
     case VMBUS_MSG_GPADL_BODY: {
@@ -219,14 +231,8 @@ static void host_handle(const struct fh_msg *q)
             fh.bad_messages++;
             break;
         }
-        uint32_t n = (q->len - 16u) / 8u;
-        if (n > g->pages - g->received) {
+        if (!gpadl_take_pfns(g, p + 16, (q->len - 16u) / 8u))
             fh.bad_messages++;
-            n = g->pages - g->received;
-        }
-        memcpy(g->pfns + g->received, p + 16, n * 8u);
-        g->received += n;
-        gpadl_maybe_created(g);
         break;
     }
     case VMBUS_MSG_GPADL_TEARDOWN: {
@@ -489,6 +495,14 @@ void fh_add_dense(unsigned n)
     struct vmbus_guid dummy = VMBUS_CLASS_BALLOON;
     for (unsigned i = 1; i <= n; i++)
         fh_add_offer(i, dummy);
+}
+
+struct vmbus_channel *fh_connect_one(void)
+{
+    fh_add_dense(1);
+    if (vmbus_connect() != VMBUS_OK)
+        return NULL;
+    return vmbus_relid_to_channel(1);
 }
 
 void fh_rescind(uint32_t relid)

@@ -85,6 +85,9 @@ void fh_init(enum fh_personality who);
 void fh_add_offer(uint32_t relid, struct vmbus_guid class_id);
 /* Dense relids 1..n with a dummy class. */
 void fh_add_dense(unsigned n);
+/* Offers one channel (relid 1), connects the guest and returns the guest's
+ * channel for it; NULL if the connection failed. */
+struct vmbus_channel *fh_connect_one(void);
 /* Run queued work both ways until nothing moves. */
 void fh_pump(void);
 void fh_rescind(uint32_t relid);
