@@ -15,34 +15,41 @@ struct option_def {
     const char *help;
 };
 
+/* One row per option kind: only the fields that kind uses. */
+#define BOOL_OPT(key, help)            { key, OPT_BOOL, NULL, 0, 0, help }
+#define U64_OPT(key, min, max, help)   { key, OPT_U64, NULL, min, max, help }
+#define ENUM_OPT(key, choices, help)   { key, OPT_ENUM, choices, 0, 0, help }
+#define LIST_OPT(key, choices, help)   { key, OPT_LIST, choices, 0, 0, help }
+#define STRING_OPT(key, help)          { key, OPT_STRING, NULL, 0, 0, help }
+
 static const struct option_def defs[] = {
-    { "test", OPT_STRING, NULL, 0, 0, "run in-kernel tests matching a glob (all = *)" },
-    { "bench", OPT_ENUM, "pi", 0, 0, "run an in-kernel benchmark after the summary, then power off" },
-    { "exit", OPT_BOOL, NULL, 0, 0, "power off right after the boot summary line" },
-    { "shell", OPT_BOOL, NULL, 0, 0, "the console on serial when the kernel idles (default on)" },
-    { "loglevel", OPT_ENUM, "err|warn|info|debug", 0, 0, "console verbosity" },
-    { "trace", OPT_LIST, "hv|vmbus|pi|irq", 0, 0, "narrate protocol steps (irq: structured events for make trace)" },
-    { "timer_hz", OPT_U64, NULL, 10, 1000, "LAPIC timer tick rate" },
-    { "fbcon", OPT_BOOL, NULL, 0, 0, "mirror the log on the framebuffer" },
-    { "pmtimer", OPT_BOOL, NULL, 0, 0, "use the ACPI PM timer as a clock reference (0: hide it)" },
-    { "panic_test", OPT_ENUM, "pf|ud|gp|de", 0, 0, "raise an exception after boot (to see the dump)" },
-    { "panic", OPT_ENUM, "halt|exit", 0, 0, "after a fatal error: halt (default) or power off with status 3" },
-    { "smp.max", OPT_U64, NULL, 1, 64, "start at most this many CPUs (the boot CPU included)" },
-    { "smp.wait_ms", OPT_U64, NULL, 10, 600000, "how long each AP has to report in (default 5000)" },
-    { "smp.skip_sipi", OPT_U64, NULL, 0, 0xfffffffe, "test knob: never send the SIPI to this APIC id" },
-    { "vmbus.spread", OPT_BOOL, NULL, 0, 0, "open channels round robin over all CPUs (default: the boot CPU)" },
-    { "boot.profile", OPT_BOOL, NULL, 0, 0, "log where boot time went, phase by phase, after the summary" },
-    { "gdb", OPT_ENUM, "wait", 0, 0, "print the image base, then spin until gdb clears sinter_gdb_wait" },
-    { "hv", OPT_ENUM, "auto|real|model|sim|off", 0, 0, "hypervisor backend (sim: old name of model)" },
+    STRING_OPT("test", "run in-kernel tests matching a glob (all = *)"),
+    ENUM_OPT("bench", "pi", "run an in-kernel benchmark after the summary, then power off"),
+    BOOL_OPT("exit", "power off right after the boot summary line"),
+    BOOL_OPT("shell", "the console on serial when the kernel idles (default on)"),
+    ENUM_OPT("loglevel", "err|warn|info|debug", "console verbosity"),
+    LIST_OPT("trace", "hv|vmbus|pi|irq", "narrate protocol steps (irq: structured events for make trace)"),
+    U64_OPT("timer_hz", 10, 1000, "LAPIC timer tick rate"),
+    BOOL_OPT("fbcon", "mirror the log on the framebuffer"),
+    BOOL_OPT("pmtimer", "use the ACPI PM timer as a clock reference (0: hide it)"),
+    ENUM_OPT("panic_test", "pf|ud|gp|de", "raise an exception after boot (to see the dump)"),
+    ENUM_OPT("panic", "halt|exit", "after a fatal error: halt (default) or power off with status 3"),
+    U64_OPT("smp.max", 1, 64, "start at most this many CPUs (the boot CPU included)"),
+    U64_OPT("smp.wait_ms", 10, 600000, "how long each AP has to report in (default 5000)"),
+    U64_OPT("smp.skip_sipi", 0, 0xfffffffe, "test knob: never send the SIPI to this APIC id"),
+    BOOL_OPT("vmbus.spread", "open channels round robin over all CPUs (default: the boot CPU)"),
+    BOOL_OPT("boot.profile", "log where boot time went, phase by phase, after the summary"),
+    ENUM_OPT("gdb", "wait", "print the image base, then spin until gdb clears sinter_gdb_wait"),
+    ENUM_OPT("hv", "auto|real|model|sim|off", "hypervisor backend (sim: old name of model)"),
     /* The hvsim.* values are checked by the model's own parser, which names
      * what is wrong (e.g. hvsim.host=hyperv:4.1 caps the version). */
-    { "hvsim.host", OPT_STRING, NULL, 0, 0, "host model personality: hyperv[:<maj.min>] or qemu" },
-    { "hvsim.channels", OPT_U64, NULL, 0, 2043, "model channels besides the 4 built-in ones (2047 offers at most)" },
-    { "hvsim.relids", OPT_STRING, NULL, 0, 0, "dense|sparse|random:<seed>" },
-    { "hvsim.faults", OPT_STRING, NULL, 0, 0, "fault injection knobs" },
-    { "hvsim.inject", OPT_ENUM, "direct|posted", 0, 0, "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors" },
-    { "hvsim.shutdown_after", OPT_U64, NULL, 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up" },
-    { "hvsim.strict", OPT_BOOL, NULL, 0, 0, "a guest protocol violation the model sees fails the running test (default 1 with test=)" },
+    STRING_OPT("hvsim.host", "host model personality: hyperv[:<maj.min>] or qemu"),
+    U64_OPT("hvsim.channels", 0, 2043, "model channels besides the 4 built-in ones (2047 offers at most)"),
+    STRING_OPT("hvsim.relids", "dense|sparse|random:<seed>"),
+    STRING_OPT("hvsim.faults", "fault injection knobs"),
+    ENUM_OPT("hvsim.inject", "direct|posted", "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors"),
+    U64_OPT("hvsim.shutdown_after", 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up"),
+    BOOL_OPT("hvsim.strict", "a guest protocol violation the model sees fails the running test (default 1 with test=)"),
 };
 
 static struct cmdline parsed;

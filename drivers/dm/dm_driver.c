@@ -34,26 +34,24 @@ static void send(struct dm_chan *c, size_t n)
         log_warn("dm", "message of %u bytes not sent (%d)", (unsigned)n, rc);
 }
 
+static void dm_packet(void *ctx, const struct vmbus_ring_pkt *pkt)
+{
+    struct dm_chan *c = ctx;
+    if (pkt->desc.type != VMBUS_PKT_DATA_INBAND) {
+        REFUSE(&c->st.refused, "dm", "packet type %u (DM messages are in-band data)",
+               pkt->desc.type);
+        return;
+    }
+    send(c, dm_handle(&c->st, c->in + pkt->payload_off, pkt->payload_len, c->out,
+                      sizeof c->out));
+}
+
 static void dm_callback(struct vmbus_channel *ch, void *ctx)
 {
     struct dm_chan *c = ctx;
     struct vmbus_ring_pkt pkt;
-    int rc;
-    do {
-        vmbus_ring_mask(&ch->inbound);
-        while ((rc = vmbus_channel_recv(ch, c->in, sizeof c->in, &pkt)) == 1) {
-            if (pkt.desc.type != VMBUS_PKT_DATA_INBAND) {
-                REFUSE(&c->st.refused, "dm", "packet type %u (DM messages are in-band data)",
-                       pkt.desc.type);
-                continue;
-            }
-            send(c, dm_handle(&c->st, c->in + pkt.payload_off, pkt.payload_len, c->out,
-                              sizeof c->out));
-        }
-        vmbus_channel_recv_done(ch);
-        if (rc == VMBUS_ENOBUFS)
-            log_err("dm", "packet of %u bytes too large, channel stalled", pkt.total_len);
-    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+    if (vmbus_channel_drain(ch, c->in, sizeof c->in, dm_packet, c, &pkt) == VMBUS_ENOBUFS)
+        log_err("dm", "packet of %u bytes too large, channel stalled", pkt.total_len);
 }
 
 static int dm_probe(struct vmbus_channel *ch)
@@ -64,13 +62,9 @@ static int dm_probe(struct vmbus_channel *ch)
     if (!c)
         return VMBUS_ENOMEM;
     c->ch = ch;
-    ch->driver_data = c;
-    int rc = vmbus_channel_open(ch, DM_RING_BYTES, DM_RING_BYTES, dm_callback, c);
-    if (rc) {
-        ch->driver_data = NULL;
-        vmbus_services()->free(c);
+    int rc = vmbus_driver_open(ch, c, DM_RING_BYTES, dm_callback);
+    if (rc)
         return rc;
-    }
     atomic_store(&bound, c);
     uint64_t f = dm_hook_irq_save();
     send(c, dm_start(&c->st, c->out, sizeof c->out));

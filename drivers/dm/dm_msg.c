@@ -29,19 +29,30 @@ static void hdr(struct dm_header *h, uint16_t type, uint16_t size, uint32_t tid)
     h->trans_id = tid;
 }
 
+/* One of our requests, msg of size bytes (its header left zero), copied to
+ * out with the header filled in and the next transaction id; the phase
+ * moves on to next. 0 when out has no room (nothing changes then). */
+static size_t request(struct dm_state *s, uint16_t type, const void *msg, size_t size,
+                      enum dm_phase next, uint8_t *out, size_t cap)
+{
+    struct dm_header h;
+    if (cap < size)
+        return 0;
+    memcpy(out, msg, size);
+    hdr(&h, type, (uint16_t)size, ++s->trans_id);
+    memcpy(out, &h, sizeof h);
+    s->phase = next;
+    return size;
+}
+
 static size_t version_request(struct dm_state *s, uint8_t *out, size_t cap)
 {
     struct dm_version_request r;
-    if (cap < sizeof r)
-        return 0;
     memset(&r, 0, sizeof r);
-    hdr(&r.hdr, DM_VERSION_REQUEST, sizeof r, ++s->trans_id);
     r.version = dm_versions[s->version_idx];
     if (s->version_idx + 1 == DM_N_VERSIONS)
         r.flags = DM_VERSION_LAST_ATTEMPT;
-    memcpy(out, &r, sizeof r);
-    s->phase = DM_PH_VERSION;
-    return sizeof r;
+    return request(s, DM_VERSION_REQUEST, &r, sizeof r, DM_PH_VERSION, out, cap);
 }
 
 size_t dm_start(struct dm_state *s, uint8_t *out, size_t cap)
@@ -54,17 +65,12 @@ size_t dm_start(struct dm_state *s, uint8_t *out, size_t cap)
 static size_t caps_report(struct dm_state *s, uint8_t *out, size_t cap)
 {
     struct dm_capabilities c;
-    if (cap < sizeof c)
-        return 0;
     memset(&c, 0, sizeof c);
-    hdr(&c.hdr, DM_CAPABILITIES_REPORT, sizeof c, ++s->trans_id);
     c.caps = DM_CAP_BALLOON;   /* no hot-add, no hot-remove */
     /* Linux reports min_page_cnt 0 and max_page_number -1 (no limit). */
     c.min_page_cnt = 0;
     c.max_page_number = UINT64_MAX;
-    memcpy(out, &c, sizeof c);
-    s->phase = DM_PH_CAPS;
-    return sizeof c;
+    return request(s, DM_CAPABILITIES_REPORT, &c, sizeof c, DM_PH_CAPS, out, cap);
 }
 
 size_t dm_status(struct dm_state *s, uint8_t *out, size_t cap)

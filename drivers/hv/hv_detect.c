@@ -84,22 +84,22 @@ void hv_detect_read(void (*cpuid)(uint32_t leaf, uint32_t out[4]), struct hv_inf
 
 const char *hv_detect_missing(const struct hv_info *info)
 {
-    if (!info->hypervisor_present)
-        return "hypervisor (CPUID.1:ECX.31 clear)";
-    if (info->max_leaf < HV_CPUID_INTERFACE || !info->hv1_interface)
-        return "Hv#1 interface (CPUID 0x40000001)";
-    if (!info->features_valid)
-        return "feature leaves (CPUID max leaf < 0x40000005)";
-    if (!info->has_hypercall)
-        return "hypercall MSRs (CPUID 0x40000003 EAX bit 5)";
-    if (!info->has_vp_index)
-        return "VP index MSR (CPUID 0x40000003 EAX bit 6)";
-    if (!info->has_synic)
-        return "SynIC MSRs (CPUID 0x40000003 EAX bit 2)";
-    if (!info->can_post_messages)
-        return "PostMessages privilege (CPUID 0x40000003 EBX bit 4)";
-    if (!info->can_signal_events)
-        return "SignalEvents privilege (CPUID 0x40000003 EBX bit 5)";
+    /* What the guest needs, in the order it is checked: the first missing
+     * one is named. */
+    const struct { bool have; const char *what; } need[] = {
+        { info->hypervisor_present, "hypervisor (CPUID.1:ECX.31 clear)" },
+        { info->max_leaf >= HV_CPUID_INTERFACE && info->hv1_interface,
+          "Hv#1 interface (CPUID 0x40000001)" },
+        { info->features_valid, "feature leaves (CPUID max leaf < 0x40000005)" },
+        { info->has_hypercall, "hypercall MSRs (CPUID 0x40000003 EAX bit 5)" },
+        { info->has_vp_index, "VP index MSR (CPUID 0x40000003 EAX bit 6)" },
+        { info->has_synic, "SynIC MSRs (CPUID 0x40000003 EAX bit 2)" },
+        { info->can_post_messages, "PostMessages privilege (CPUID 0x40000003 EBX bit 4)" },
+        { info->can_signal_events, "SignalEvents privilege (CPUID 0x40000003 EBX bit 5)" },
+    };
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!need[i].have)
+            return need[i].what;
     return NULL;
 }
 

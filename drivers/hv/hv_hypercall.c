@@ -37,6 +37,30 @@ static void irq_restore(unsigned long f)
         hv.params.irq_restore(f);
 }
 
+/* A memory-based call's input goes in this CPU's input page, with
+ * interrupts off while it is in use: input_begin clears size bytes of it
+ * and returns it (NULL before the SynIC set one up); input_call makes the
+ * call (HV_STATUS_INVALID_SYNIC_STATE without a page) and restores the
+ * interrupts. Inlined: no extra calls. */
+static inline __attribute__((always_inline)) void *input_begin(unsigned long *f, size_t size)
+{
+    *f = irq_save();
+    void *in = hv.cpu[this_cpu()].input_page;
+    if (in)
+        memset(in, 0, size);
+    return in;
+}
+
+static inline __attribute__((always_inline)) uint16_t input_call(uint64_t code, void *in,
+                                                                 unsigned long f)
+{
+    uint16_t st = HV_STATUS_INVALID_SYNIC_STATE;
+    if (in)
+        st = (uint16_t)hv_hypercall(code, (uint64_t)(uintptr_t)in, 0);
+    irq_restore(f);
+    return st;
+}
+
 static void report(const char *what, uint32_t conn_id, uint16_t st)
 {
     /* Running out of buffers is flow control, not an error; an unknown
@@ -57,19 +81,16 @@ uint16_t hv_post_message(uint32_t conn_id, uint32_t type, const void *payload, u
 {
     if (len > HV_MESSAGE_PAYLOAD_BYTES)
         return HV_STATUS_INVALID_PARAMETER;
-    unsigned long f = irq_save();
-    struct hv_input_post_message *in = hv.cpu[this_cpu()].input_page;
-    uint16_t st = HV_STATUS_INVALID_SYNIC_STATE;
+    unsigned long f;
+    struct hv_input_post_message *in = input_begin(&f, sizeof *in);
     if (in) {
-        memset(in, 0, sizeof *in);
         in->connection_id = conn_id;
         in->message_type = type;
         in->payload_size = len;
         if (len)
             memcpy(in->payload, payload, len);
-        st = (uint16_t)hv_hypercall(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
     }
-    irq_restore(f);
+    uint16_t st = input_call(HVCALL_POST_MESSAGE, in, f);
     tracef(TRACE_HV, "hv", "guest: HvPostMessage conn %u type %u len %u -> %s",
            conn_id, type, len, hv_status_name(st));
     report("HvPostMessage", conn_id, st);
@@ -88,16 +109,13 @@ uint16_t hv_signal_event(uint32_t conn_id, uint16_t flag)
 
 uint16_t hv_signal_event_slow(uint32_t conn_id, uint16_t flag)
 {
-    unsigned long f = irq_save();
-    struct hv_input_signal_event *in = hv.cpu[this_cpu()].input_page;
-    uint16_t st = HV_STATUS_INVALID_SYNIC_STATE;
+    unsigned long f;
+    struct hv_input_signal_event *in = input_begin(&f, sizeof *in);
     if (in) {
-        memset(in, 0, sizeof *in);
         in->connection_id = conn_id;
         in->flag_number = flag;
-        st = (uint16_t)hv_hypercall(HVCALL_SIGNAL_EVENT, (uint64_t)(uintptr_t)in, 0);
     }
-    irq_restore(f);
+    uint16_t st = input_call(HVCALL_SIGNAL_EVENT, in, f);
     tracef(TRACE_HV, "hv", "guest: HvSignalEvent conn %u flag %u -> %s",
            conn_id, flag, hv_status_name(st));
     report("HvSignalEvent", conn_id, st);

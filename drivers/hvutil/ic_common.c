@@ -118,8 +118,9 @@ size_t ic_handle_payload(struct ic_channel_state *st, uint8_t *p, size_t len, si
     return reply;
 }
 
-static void ic_handle_packet(struct ic_channel_state *st, const struct vmbus_ring_pkt *pkt)
+static void ic_handle_packet(void *ctx, const struct vmbus_ring_pkt *pkt)
 {
+    struct ic_channel_state *st = ctx;
     if (pkt->desc.type != VMBUS_PKT_DATA_INBAND) {
         REFUSE(&st->refused, "hvutil", "%s: packet type %u (IC packets are in-band data)",
                st->svc->drv.name, pkt->desc.type);
@@ -138,23 +139,15 @@ static void ic_handle_packet(struct ic_channel_state *st, const struct vmbus_rin
         st->svc->after_reply(st);
 }
 
-/* Interrupt context. Drain with the ring masked (the host need not signal
- * while we are reading), then unmask and look once more for a packet that
- * raced with the unmask. */
+/* Interrupt context. */
 static void ic_channel_callback(struct vmbus_channel *ch, void *ctx)
 {
     struct ic_channel_state *st = ctx;
     struct vmbus_ring_pkt pkt;
-    int rc;
-    do {
-        vmbus_ring_mask(&ch->inbound);
-        while ((rc = vmbus_channel_recv(ch, st->buf, sizeof st->buf, &pkt)) == 1)
-            ic_handle_packet(st, &pkt);
-        vmbus_channel_recv_done(ch);
-        if (rc == VMBUS_ENOBUFS)
-            log_err("hvutil", "%s: packet of %u bytes too large, channel stalled",
-                    st->svc->drv.name, pkt.total_len);
-    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+    if (vmbus_channel_drain(ch, st->buf, sizeof st->buf, ic_handle_packet, st, &pkt) ==
+        VMBUS_ENOBUFS)
+        log_err("hvutil", "%s: packet of %u bytes too large, channel stalled",
+                st->svc->drv.name, pkt.total_len);
 }
 
 int ic_probe(struct vmbus_channel *ch)
@@ -165,13 +158,9 @@ int ic_probe(struct vmbus_channel *ch)
         return VMBUS_ENOMEM;
     st->svc = svc;
     st->ch = ch;
-    ch->driver_data = st;
-    int rc = vmbus_channel_open(ch, IC_RING_BYTES, IC_RING_BYTES, ic_channel_callback, st);
-    if (rc) {
-        ch->driver_data = NULL;
-        vmbus_services()->free(st);
+    int rc = vmbus_driver_open(ch, st, IC_RING_BYTES, ic_channel_callback);
+    if (rc)
         return rc;
-    }
     log_info("hvutil", "%s on relid %u", svc->drv.name, ch->relid);
     return 0;
 }

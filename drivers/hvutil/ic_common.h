@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "drivers/hyperv/ic_proto.h"
 #include "drivers/vmbus/vmbus.h"
+#include "lib/array_size.h"
 #include "lib/refuse.h"
 
 #define IC_RING_BYTES  (4 * VMBUS_PAGE_SIZE)  /* per direction, as Linux util */
@@ -49,6 +50,20 @@ extern const struct ic_version ic_fw_versions[IC_FW_VERSION_COUNT];
 
 int ic_probe(struct vmbus_channel *ch);
 void ic_remove(struct vmbus_channel *ch);
+
+/* An IC service's definition: its VMBus driver (bound by ic_probe, unbound
+ * by ic_remove), the IC message type it answers, the framework versions all
+ * services offer, its own service versions (an array, our preference
+ * first), its handler and its after_reply hook (NULL for none). */
+#define IC_SERVICE(name_, class_id_, msgtype_, msg_versions_, handle_, after_reply_)     \
+    {                                                                                   \
+        .drv = { .name = (name_), .class_id = class_id_, .probe = ic_probe,            \
+                 .remove = ic_remove },                                                 \
+        .msgtype = (msgtype_),                                                          \
+        .fw_versions = ic_fw_versions, .n_fw = ARRAY_SIZE(ic_fw_versions),              \
+        .msg_versions = (msg_versions_), .n_msg = ARRAY_SIZE(msg_versions_),            \
+        .handle = (handle_), .after_reply = (after_reply_),                             \
+    }
 
 /* Negotiate in place (exposed for tests): on success writes one framework
  * and one message version and returns true. */

@@ -5,7 +5,6 @@
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
-#include "lib/array_size.h"
 
 static const struct ic_version heartbeat_versions[] = { { 3, 0 }, { 1, 0 } };
 static atomic_ulong answered;   /* heartbeats answered, for the status page */
@@ -30,11 +29,6 @@ static uint32_t heartbeat_handle(struct ic_channel_state *st, uint8_t *body, siz
     return IC_STATUS_OK;
 }
 
-struct ic_service ic_heartbeat_service = {
-    .drv = { .name = "heartbeat", .class_id = VMBUS_CLASS_HEARTBEAT,
-             .probe = ic_probe, .remove = ic_remove },
-    .msgtype = IC_MSGTYPE_HEARTBEAT,
-    .fw_versions = ic_fw_versions, .n_fw = ARRAY_SIZE(ic_fw_versions),
-    .msg_versions = heartbeat_versions, .n_msg = ARRAY_SIZE(heartbeat_versions),
-    .handle = heartbeat_handle,
-};
+struct ic_service ic_heartbeat_service =
+    IC_SERVICE("heartbeat", VMBUS_CLASS_HEARTBEAT, IC_MSGTYPE_HEARTBEAT, heartbeat_versions,
+               heartbeat_handle, NULL);

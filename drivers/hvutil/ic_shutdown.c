@@ -6,7 +6,6 @@
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
-#include "lib/array_size.h"
 
 static const struct ic_version shutdown_versions[] = {
     { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 },
@@ -50,12 +49,6 @@ static void shutdown_after_reply(struct ic_channel_state *st)
     }
 }
 
-struct ic_service ic_shutdown_service = {
-    .drv = { .name = "shutdown", .class_id = VMBUS_CLASS_SHUTDOWN,
-             .probe = ic_probe, .remove = ic_remove },
-    .msgtype = IC_MSGTYPE_SHUTDOWN,
-    .fw_versions = ic_fw_versions, .n_fw = ARRAY_SIZE(ic_fw_versions),
-    .msg_versions = shutdown_versions, .n_msg = ARRAY_SIZE(shutdown_versions),
-    .handle = shutdown_handle,
-    .after_reply = shutdown_after_reply,
-};
+struct ic_service ic_shutdown_service =
+    IC_SERVICE("shutdown", VMBUS_CLASS_SHUTDOWN, IC_MSGTYPE_SHUTDOWN, shutdown_versions,
+               shutdown_handle, shutdown_after_reply);

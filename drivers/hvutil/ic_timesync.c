@@ -6,36 +6,30 @@
 #include "drivers/hvutil/ic_common.h"
 #include "drivers/hvutil/hvutil.h"
 #include "kernel/log.h"
-#include "lib/array_size.h"
 
 static const struct ic_version timesync_versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 
 static uint32_t timesync_handle(struct ic_channel_state *st, uint8_t *body, size_t len)
 {
-    uint64_t parenttime;
-    uint8_t flags;
-    if (st->msg.major >= 4) {
-        struct ic_timesync_ref_msg m;
-        if (len < sizeof m)
-            goto bad;
-        memcpy(&m, body, sizeof m);
-        parenttime = m.parenttime;
-        flags = m.flags;
-        /* The host stamped the sample at reference time vmreferencetime;
-         * add what has passed since, as Linux adj_guesttime
-         * (drivers/hv/hv_util.c) and FreeBSD vmbus_timesync do. */
-        uint64_t now;
-        if (hvutil_hook_ref_time_100ns(&now) && now >= m.vmreferencetime &&
-            now - m.vmreferencetime <= UINT64_MAX - parenttime)
-            parenttime += now - m.vmreferencetime;
-    } else {
-        struct ic_timesync_msg m;
-        if (len < sizeof m)
-            goto bad;
-        memcpy(&m, body, sizeof m);
-        parenttime = m.parenttime;
-        flags = m.flags;
-    }
+    /* Copy the body of the negotiated version, then read it. */
+    union {
+        struct ic_timesync_ref_msg ref;  /* 4.0 */
+        struct ic_timesync_msg old;
+    } m;
+    bool ref = st->msg.major >= 4;
+    size_t need = ref ? sizeof m.ref : sizeof m.old;
+    if (len < need)
+        goto bad;
+    memcpy(&m, body, need);
+    uint64_t parenttime = ref ? m.ref.parenttime : m.old.parenttime;
+    uint8_t flags = ref ? m.ref.flags : m.old.flags;
+    /* The host stamped a 4.0 sample at reference time vmreferencetime;
+     * add what has passed since, as Linux adj_guesttime
+     * (drivers/hv/hv_util.c) and FreeBSD vmbus_timesync do. */
+    uint64_t now;
+    if (ref && hvutil_hook_ref_time_100ns(&now) && now >= m.ref.vmreferencetime &&
+        now - m.ref.vmreferencetime <= UINT64_MAX - parenttime)
+        parenttime += now - m.ref.vmreferencetime;
     /* SYNC and SAMPLE are bits: Linux adj_guesttime (drivers/hv/hv_util.c)
      * tests flags & ICTIMESYNCFLAG_SYNC, FreeBSD vmbus_timesync tests
      * VMBUS_ICMSG_TS_FLAG_SYNC / _SAMPLE the same way; SYNC wins. */
@@ -59,11 +53,6 @@ bad:
     return IC_STATUS_FAIL;
 }
 
-struct ic_service ic_timesync_service = {
-    .drv = { .name = "timesync", .class_id = VMBUS_CLASS_TIMESYNC,
-             .probe = ic_probe, .remove = ic_remove },
-    .msgtype = IC_MSGTYPE_TIMESYNC,
-    .fw_versions = ic_fw_versions, .n_fw = ARRAY_SIZE(ic_fw_versions),
-    .msg_versions = timesync_versions, .n_msg = ARRAY_SIZE(timesync_versions),
-    .handle = timesync_handle,
-};
+struct ic_service ic_timesync_service =
+    IC_SERVICE("timesync", VMBUS_CLASS_TIMESYNC, IC_MSGTYPE_TIMESYNC, timesync_versions,
+               timesync_handle, NULL);

@@ -129,6 +129,15 @@ int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, size_t buflen,
                        struct vmbus_ring_pkt *pkt);
 /* Publish the read index and signal the host if it waits for space. */
 void vmbus_channel_recv_done(struct vmbus_channel *ch);
+/* A driver callback's read loop: with the inbound ring masked (the host
+ * need not signal while we read), copy each packet into buf and hand it to
+ * fn, publish the read index, then unmask and look once more for a packet
+ * that raced with the unmask. Returns the last vmbus_channel_recv result:
+ * VMBUS_ENOBUFS when a packet larger than cap (its total_len in *pkt)
+ * stalled the channel, for the caller to log. */
+int vmbus_channel_drain(struct vmbus_channel *ch, void *buf, size_t cap,
+                        void (*fn)(void *ctx, const struct vmbus_ring_pkt *pkt), void *ctx,
+                        struct vmbus_ring_pkt *pkt);
 void vmbus_channel_signal(struct vmbus_channel *ch);
 /* MODIFYCHANNEL (4.1+): move host->guest interrupts to another VP. */
 int vmbus_channel_retarget(struct vmbus_channel *ch, uint32_t target_vp);
@@ -143,5 +152,11 @@ int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t gpadl);
 void vmbus_driver_register(struct vmbus_driver *drv);
 void vmbus_driver_unregister(struct vmbus_driver *drv);
 bool vmbus_guid_equal(const struct vmbus_guid *a, const struct vmbus_guid *b);
+/* For a probe: keep state (the driver's per-channel state, from
+ * vmbus_services()->zalloc) in ch->driver_data and open ch with rings of
+ * ring_bytes each way, cb getting state. When the open fails, driver_data
+ * is cleared, state freed, and the error returned. */
+int vmbus_driver_open(struct vmbus_channel *ch, void *state, size_t ring_bytes,
+                      vmbus_channel_cb cb);
 
 #endif

@@ -203,6 +203,20 @@ void vmbus_channel_recv_done(struct vmbus_channel *ch)
         vmbus_channel_signal(ch);
 }
 
+int vmbus_channel_drain(struct vmbus_channel *ch, void *buf, size_t cap,
+                        void (*fn)(void *ctx, const struct vmbus_ring_pkt *pkt), void *ctx,
+                        struct vmbus_ring_pkt *pkt)
+{
+    int rc;
+    do {
+        vmbus_ring_mask(&ch->inbound);
+        while ((rc = vmbus_channel_recv(ch, buf, cap, pkt)) == 1)
+            fn(ctx, pkt);
+        vmbus_channel_recv_done(ch);
+    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+    return rc;
+}
+
 int vmbus_channel_retarget(struct vmbus_channel *ch, uint32_t target_vp)
 {
     uint32_t v = vmbus_version();

@@ -24,6 +24,18 @@ void vmbus_driver_register(struct vmbus_driver *drv)
     vmbus_poll();
 }
 
+int vmbus_driver_open(struct vmbus_channel *ch, void *state, size_t ring_bytes,
+                      vmbus_channel_cb cb)
+{
+    ch->driver_data = state;
+    int rc = vmbus_channel_open(ch, ring_bytes, ring_bytes, cb, state);
+    if (rc) {
+        ch->driver_data = NULL;
+        vmbus_services()->free(state);
+    }
+    return rc;
+}
+
 void vmbus_driver_remove_channel(struct vmbus_channel *ch)
 {
     struct vmbus_driver *drv = ch->driver;
