@@ -51,7 +51,7 @@ SPEED_OVER_SIZE := arch/x86_64/trap.c arch/x86_64/apic.c arch/x86_64/posted_intr
                    drivers/vmbus/vmbus_sief_scan.c drivers/vmbus/vmbus_channel.c \
                    drivers/vmbus/vmbus_chantable.c drivers/vmbus/vmbus_msg.c \
                    drivers/hvsim/hvsim_hypercall.c drivers/hvsim/hvsim_synic.c \
-                   drivers/hvsim/vmbus_host_ring.c drivers/hvsim/vmbus_host_channels.c
+                   drivers/hvsim/vmbus_host_ring.c
 
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:

@@ -10,11 +10,13 @@
 #include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/hvsim/vmbus_host.h"
 #include "lib/array_size.h"
+#include "lib/cmdline.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/posted_intr.h"
 #include "kernel/clock.h"
+#include "kernel/ipi.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
@@ -92,6 +94,8 @@ static void model_trap(void *ctx, struct trap_frame *f)
 }
 
 static bool vmbus_host_running;
+static int host_cpu = -1;       /* hvsim.host_cpu (setup_host_cpu below); -1: none */
+static int host_vector = -1;
 static uint64_t shutdown_at_ns;     /* hvsim.shutdown_after; 0 = never */
 static atomic_bool shutdown_sent;
 
@@ -143,6 +147,8 @@ static void model_tick(void)
         return;
     /* seq_cst both sides: either this tick sees the hold, or the holder
      * sees it running and waits for it. */
+    if (host_cpu >= 0 && this_cpu()->index != (unsigned)host_cpu)
+        return;     /* the host's background work runs on its own CPU */
     atomic_fetch_add(&background_running, 1);
     if (!atomic_load(&background_held)) {
         vmbus_host_poll();
@@ -251,11 +257,60 @@ static void default_host_config(struct vmbus_host_config *cfg)
     cfg->now_100ns = host_now_100ns;
 }
 
+/* hvsim.host_cpu=<n> (default the last CPU, with two or more): the VMBus
+ * host runs on CPU n, as a real host runs on its own cores. A guest's post or signal queues the work and sends
+ * host_vector to that CPU (vmbus_host_config.kick); its handler serves it
+ * in interrupt context there, so host and guest really run concurrently on
+ * the rings and message pages. hvsim.host_cpu=off, or one CPU: the host
+ * runs inside the guest's hypercalls and from every CPU's tick. */
+
+static void host_kick(void)
+{
+    ipi_send((unsigned)host_cpu, (uint8_t)host_vector);
+}
+
+static void host_work(void *ctx, struct trap_frame *f)
+{
+    (void)ctx;
+    (void)f;
+    vmbus_host_run_deferred();
+}
+
+static void setup_host_cpu(struct vmbus_host_config *cfg)
+{
+    /* Default: the last CPU when there are two or more; "off" keeps the
+     * host inside the guest's hypercalls, as with one CPU. */
+    const char *want = option_str("hvsim.host_cpu");
+    if ((want && strcmp(want, "off") == 0) || (!want && cpu_count < 2))
+        return;
+    uint64_t n = cpu_count - 1;
+    if (want && !cmdline_parse_u64(want, &n)) {
+        log_warn("hvsim", "hvsim.host_cpu=%s: neither a CPU number nor off; the last CPU", want);
+        n = cpu_count - 1;
+    }
+    if (n >= cpu_count) {
+        log_warn("hvsim", "hvsim.host_cpu=%llu: only %u CPU(s) online; the host runs in "
+                 "the guest's hypercalls", (unsigned long long)n, cpu_count);
+        return;
+    }
+    int v = irq_alloc_vector(0);
+    if (v < 0) {
+        log_warn("hvsim", "hvsim.host_cpu: no free vector; the host runs in the guest's hypercalls");
+        return;
+    }
+    host_vector = v;
+    host_cpu = (int)n;
+    irq_register((unsigned)v, host_work, NULL, 0);
+    cfg->kick = host_kick;
+    log_info("hvsim", "host: the VMBus host runs on CPU %d (vector 0x%x)", host_cpu, v);
+}
+
 int hvsim_kernel_start_vmbus_host(void)
 {
     struct vmbus_host_config cfg;
     char err[256];
     default_host_config(&cfg);
+    setup_host_cpu(&cfg);
     if (vmbus_host_parse_options(&cfg, option_str("hvsim.host"), option_str("hvsim.channels"),
                                  option_str("hvsim.relids"), option_str("hvsim.faults"), err,
                                  sizeof err) != 0) {

@@ -97,6 +97,12 @@ struct vmbus_host_config {
     void *(*alloc_pages)(size_t n);
     void (*free_pages)(void *p, size_t n);
     uint64_t (*now_100ns)(void);
+    /* kick: optional. Set, the host runs as a host does, on a CPU of its own
+     * (hvsim.host_cpu): a guest's post or signal only queues the work and
+     * calls kick(), which must get vmbus_host_run_deferred() called on that
+     * CPU soon; the guest's hypercall returns first. NULL: the work runs
+     * inside the guest's hypercall (one CPU, or the default). */
+    void (*kick)(void);
 };
 
 /* Personality defaults, no extra channels, dense relids, no faults, 1 VP. */
@@ -130,6 +136,9 @@ int vmbus_host_init(const struct vmbus_host_config *cfg);
  * Call from the timer tick, never from inside a hypercall handler. Cheap
  * when idle. */
 void vmbus_host_poll(void);
+/* With cfg.kick: the queued guest messages and signalled channels, served
+ * now (interrupt context on the host's CPU). Also done by vmbus_host_poll. */
+void vmbus_host_run_deferred(void);
 
 /* ---- host-side controls (tests, kernel shell) ---- */
 /* Rescind a live channel (RESCIND_CHANNELOFFER when the guest saw the offer;

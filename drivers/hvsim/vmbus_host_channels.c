@@ -315,6 +315,7 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     c->target_vp = o.target_vp;
     c->bad_done = c->comp_pending = false;
     c->out_drained = true;      /* rings attached: anything written now earns a signal */
+    c->out_stuck = false;
     c->waits_seen = c->late_seen = c->signal_credit = 0;
     g->users++;
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u open: GPADL 0x%x, %u+%u pages, VP%u",
@@ -360,6 +361,18 @@ int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
 
 static uint8_t pkt_buf[VH_PKT_BUF_BYTES];   /* guarded by vh_lock */
 
+/* A refused packet stays where it is (as QEMU leaves a ring it cannot
+ * parse); a later service that meets it again is the same violation, not
+ * a new one. */
+static bool refused_again(struct vh_chan *c)
+{
+    if (c->out_stuck && c->out_stuck_pos == c->from_guest.pos)
+        return true;
+    c->out_stuck = true;
+    c->out_stuck_pos = c->from_guest.pos;
+    return false;
+}
+
 /* Drain the guest's outbound ring through the device. Stops (packet left in
  * place) when the guest's inbound ring is full: vh_ring_put has then set
  * pending_send_sz, and the guest signals once it made room. */
@@ -377,6 +390,8 @@ void vh_service(struct vh_chan *c)
             continue;
         }
         if (rc == VH_RING_CORRUPT) {
+            if (refused_again(c))
+                break;
             vh_violation(VMBUS_HOST_RULE_RING, "outbound ring index or descriptor", c->relid);
             break;
         }
@@ -394,8 +409,9 @@ void vh_service(struct vh_chan *c)
         if ((pkt.desc.type != VMBUS_PKT_DATA_INBAND && pkt.desc.type != VMBUS_PKT_COMP &&
              pkt.desc.type != VMBUS_PKT_DATA_USING_GPA_DIRECT) ||
             (pkt.desc.flags & ~VMBUS_PKT_FLAG_COMPLETION_REQUESTED)) {
-            vh_violation(VMBUS_HOST_RULE_RING, "packet type or flags a host does not take",
-                         ((uint64_t)pkt.desc.type << 16) | pkt.desc.flags);
+            if (!refused_again(c))
+                vh_violation(VMBUS_HOST_RULE_RING, "packet type or flags a host does not take",
+                             ((uint64_t)pkt.desc.type << 16) | pkt.desc.flags);
             break;
         }
         c->packets_in++;
@@ -471,9 +487,32 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
                 __atomic_fetch_and(&half[c->relid / 64], ~(1ull << (c->relid % 64)),
                                    __ATOMIC_SEQ_CST);
         }
-        vh_service(c);
+        if (vh.cfg.kick)    /* served on the host's CPU (vmbus_host_run_deferred) */
+            vh.kicked[c->relid / 64] |= 1ull << (c->relid % 64);
+        else
+            vh_service(c);
+    }
+    if (vh.cfg.kick) {
+        vh_unlock();
+        vh.cfg.kick();
+        return HV_STATUS_SUCCESS;
     }
     vh_pump_locked();
     vh_unlock();
     return HV_STATUS_SUCCESS;
+}
+
+/* The channels guests signalled since the last run, lowest relid first. */
+void vh_service_kicked_locked(void)
+{
+    VH_ASSERT_LOCKED();
+    for (unsigned w = 0; w < VMBUS_MAX_RELIDS / 64; w++) {
+        while (vh.kicked[w]) {
+            unsigned bit = (unsigned)__builtin_ctzll(vh.kicked[w]);
+            vh.kicked[w] &= vh.kicked[w] - 1;
+            struct vh_chan *c = vh_chan_by_relid(w * 64 + bit);
+            if (c && c->state == VMBUS_HOST_CH_OPEN && !vh.cfg.faults.mute)
+                vh_service(c);
+        }
+    }
 }

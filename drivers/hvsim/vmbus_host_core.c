@@ -162,7 +162,7 @@ static uint16_t on_message(void *ctx, uint32_t vp, uint32_t conn_id, uint32_t ty
     } else if (vh.cfg.faults.mute) {
         vh.st.muted++;
         tracef(TRACE_VMBUS, VH_SUB, "host: mute: message %u ignored", msgtype);
-    } else if (vh.rxq_n || vh_blocked()) {
+    } else if (vh.rxq_n || vh_blocked() || vh.cfg.kick) {
         if (vh.rxq_n == VH_RXQ_LEN) {
             vh.st.msgs_refused_busy++;
             st = HV_STATUS_INSUFFICIENT_BUFFERS;
@@ -174,6 +174,11 @@ static uint16_t on_message(void *ctx, uint32_t vp, uint32_t conn_id, uint32_t ty
         }
     } else {
         vh_handle_message(conn_id, payload, len);
+    }
+    if (vh.cfg.kick) {      /* queued: the host's CPU answers (vmbus_host_run_deferred) */
+        vh_unlock();
+        vh.cfg.kick();
+        return st;
     }
     vh_pump_locked();
     vh_unlock();
@@ -289,6 +294,17 @@ int vmbus_host_init(const struct vmbus_host_config *cfg)
     return rc;
 }
 
+void vmbus_host_run_deferred(void)
+{
+    if (!vh.up)
+        return;
+    vh_lock();
+    vh_pump_locked();
+    vh_service_kicked_locked();
+    vh_pump_locked();
+    vh_unlock();
+}
+
 void vmbus_host_poll(void)
 {
     if (!vh.up)
@@ -296,6 +312,7 @@ void vmbus_host_poll(void)
     vh_lock();
     vh.polls++;
     vh_pump_locked();
+    vh_service_kicked_locked();
     if (!vh.cfg.faults.mute) {
         vh_fault_tick();
         vh_dev_tick();

@@ -55,6 +55,8 @@ struct vh_chan {
     uint64_t packets_in, packets_out;
     uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
     bool out_drained;           /* the outbound ring was empty after our last service */
+    bool out_stuck;             /* a packet we refused sits at from_guest.pos */
+    uint32_t out_stuck_pos;
     uint32_t waits_seen;        /* to_guest.waits at the last guest signal */
     uint32_t late_seen;         /* from_guest.late_writes at the last guest signal */
     uint32_t signal_credit;     /* events a signal may answer, not yet answered */
@@ -107,6 +109,9 @@ struct vh_state {
     /* time */
     uint64_t polls;
 
+    /* cfg.kick (hvsim.host_cpu): channels signalled, not served yet */
+    uint64_t kicked[VMBUS_MAX_RELIDS / 64];
+
     struct vmbus_host_stats st;
 };
 
@@ -156,6 +161,7 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag);
 int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
                  const void *p, uint32_t len, bool *signal);
 void vh_service(struct vh_chan *c);
+void vh_service_kicked_locked(void);
 
 /* devices */
 void vh_dev_opened(struct vh_chan *c);

@@ -148,6 +148,23 @@ scenario_retarget_lag_posted() {
     verdict "the same through posted-interrupt descriptors"
 }
 
+# The VMBus host's CPU: by default the last one (here CPU 3); off, or a bad
+# value (named, then the default), and every vmbus.* test still passes.
+scenario_host_cpu() {
+    boot "$JOB" 300 CMDLINE="test=vmbus.*" SMP=4
+    want has "^hvsim: host: the VMBus host runs on CPU 3 "
+    want has "^# 0 of [0-9]+ test"
+    want rc 0
+    boot "$JOB.off" 300 CMDLINE="test=vmbus.* hvsim.host_cpu=off" SMP=4
+    want_not file_has off.log "the VMBus host runs on CPU"
+    want file_has off.log "^# 0 of [0-9]+ test"
+    want file_is off.rc 0
+    boot "$JOB.bad" 120 CMDLINE="exit=1 hvsim.host_cpu=seven" SMP=2
+    want file_has bad.log "^hvsim: warning: hvsim.host_cpu=seven: neither a CPU number nor off; the last CPU"
+    want file_has bad.log "^hvsim: host: the VMBus host runs on CPU 1 "
+    verdict "the host runs on the last CPU by default, inside the hypercalls with off; a bad value is named"
+}
+
 # trace=pi on an xAPIC machine: each CPU's descriptor (NDST holds the xAPIC
 # id in bits 15:8) and each notification, narrated.
 scenario_pi_trace() {
