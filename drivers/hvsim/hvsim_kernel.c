@@ -39,6 +39,11 @@ _Static_assert(HVSIM_TRAP_VECTOR > IRQ_DYNAMIC_LAST && HVSIM_TRAP_VECTOR != VEC_
  * the same; they run from the notification handler. */
 static bool inject_posted;
 
+bool hvsim_kernel_injects_posted(void)
+{
+    return inject_posted;
+}
+
 /* A fixed IPI with the vector to the VP's CPU, as the virtual APIC of a
  * real hypervisor would deliver it; or a posting (hvsim.inject=posted). */
 static void machine_inject(uint32_t vp, uint8_t vector)

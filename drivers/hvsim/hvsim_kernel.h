@@ -19,5 +19,7 @@ int hvsim_kernel_start_vmbus_host(void);
  * sent; false if a poll did not finish within the bound (nothing held).
  * The synthetic timers keep running: tests arm those themselves. */
 bool hvsim_hold_background(bool hold);
+/* hvsim.inject=posted: the model posts vectors into descriptors. */
+bool hvsim_kernel_injects_posted(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "kernel/ktest.h"
+#include "kernel/tests/sint_hold.h"
 #include "kernel/irq.h"
 #include "kernel/clock.h"
 #include "kernel/percpu.h"
@@ -83,7 +84,7 @@ static void on_events(unsigned cpu, volatile uint64_t *words)
 static void end(void *unused)
 {
     (void)unused;
-    apic_set_tpr(0);
+    sint_release();
     hv_set_vmbus_handlers(saved_msg, saved_events);
     hvsim_hold_background(false);
 }
@@ -103,8 +104,8 @@ static bool begin(void)
     }
     /* The last poll's interrupts are in our IRR by now (the model raises
      * them before it leaves the poll); with the TPR at 0 they are taken. */
-    apic_set_tpr(0);
-    KT_CHECK(KT_WAIT_UNTIL(!apic_irr_bit(hv_synic_vector()), KT_WAIT_MS));
+    sint_release();
+    KT_CHECK(KT_WAIT_UNTIL(!sint_requested(), KT_WAIT_MS));
     memset(&rec, 0, sizeof rec);
     hv_get_vmbus_handlers(&saved_msg, &saved_events);
     hv_set_vmbus_handlers(on_message, on_events);
@@ -113,10 +114,6 @@ static bool begin(void)
 }
 
 static uint32_t vp(void) { return hv_vp_index(this_cpu()->index); }
-
-/* Hold the SINT's priority class (and below) off with the TPR. */
-static void hold_sint(void) { apic_set_tpr(hv_synic_vector() & 0xf0); }
-static void release_sint(void) { apic_set_tpr(0); }
 
 static uint16_t host_post(uint32_t seq)
 {
@@ -181,7 +178,7 @@ KTEST_T(ordered, "hv.messages_10000_ordered", 60000)
     for (unsigned round = 0; sent < SEQ_MAX; round++) {
         bool held = round % 2 == 0;
         if (held)
-            hold_sint();
+            sint_hold();
         for (unsigned k = 0; k < (held ? 64u : 8u) && sent < SEQ_MAX; k++) {
             uint16_t st = host_post(sent);
             if (st == HV_STATUS_INSUFFICIENT_BUFFERS) {
@@ -194,7 +191,7 @@ KTEST_T(ordered, "hv.messages_10000_ordered", 60000)
             }
             sent++;
         }
-        release_sint();
+        sint_release();
         if (!wait_count(sent)) {
             ktest_fail(__FILE__, __LINE__, "guest saw %u of %u messages (queue %u)",
                        atomic_load(&rec.count), sent, depth());
@@ -202,7 +199,7 @@ KTEST_T(ordered, "hv.messages_10000_ordered", 60000)
         }
     }
 out:
-    release_sint();
+    sint_release();
     struct hvsim_stats s1 = stats();
     ktest_note("%u posted, %u refused for buffers, %llu queued busy, %llu EOMs, %llu interrupts",
                sent, refused, (unsigned long long)(s1.queued_busy - s0.queued_busy),
@@ -233,7 +230,7 @@ KTEST(pending, "hv.message_pending_eom_redelivery")
     if (!sl)
         goto out;
     struct hvsim_stats s0 = stats();
-    hold_sint();
+    sint_hold();
     KT_CHECK_EQ(host_post(0), HV_STATUS_SUCCESS);
     KT_CHECK_EQ(sl->header.message_type, TEST_TYPE);   /* straight into the empty slot */
     KT_CHECK_EQ(sl->header.message_flags & HV_MESSAGE_FLAG_PENDING, 0);
@@ -243,9 +240,9 @@ KTEST(pending, "hv.message_pending_eom_redelivery")
     KT_CHECK_EQ(depth(), 2);
     KT_CHECK(sl->header.message_flags & HV_MESSAGE_FLAG_PENDING);
     KT_CHECK_EQ(sl->payload[0], 0);                   /* the slot still holds the first */
-    KT_CHECK(apic_irr_bit(hv_synic_vector()));        /* raised, held by the TPR */
+    KT_CHECK(sint_requested());                       /* raised, held */
     KT_CHECK_EQ(atomic_load(&rec.count), 0);
-    release_sint();
+    sint_release();
     KT_CHECK(wait_count(3));
     struct hvsim_stats s1 = stats();
     KT_CHECK_EQ(rec.first[0], 0);
@@ -298,7 +295,7 @@ KTEST(masked, "hv.masked_sint_then_unmask")
     KT_CHECK_EQ(depth(), 1);
     volatile struct hv_message *sl = slot();
     KT_CHECK(sl && sl->header.message_type == HVMSG_NONE);
-    KT_CHECK(!apic_irr_bit(hv_synic_vector()));
+    KT_CHECK(!sint_requested());
     KT_CHECK_EQ(irq_count(hv_synic_vector()), irqs0);
 
     /* Unmasking delivers nothing by itself (TLFS: queued messages are
@@ -337,7 +334,7 @@ KTEST(events, "hv.event_flags_one_interrupt")
     KT_CHECK_EQ(hvsim_signal_guest_event(vp(), SINT, bits[0]), HV_STATUS_SUCCESS);
     struct hvsim_stats s2;
     hvsim_get_vp_stats(vp(), &s2);
-    bool requested = apic_irr_bit(hv_synic_vector());
+    bool requested = sint_requested();
     unsigned passes_held = atomic_load(&rec.event_passes);
     irq_restore(f);
 
