@@ -270,6 +270,8 @@ static const char *open_check(struct vh_chan *c, const struct vmbus_msg_open_cha
     return NULL;
 }
 
+static uint64_t channel_activity(const struct vh_chan *c);
+
 void vh_open_channel(const uint8_t *m, uint32_t len)
 {
     struct vmbus_msg_open_channel o;
@@ -314,9 +316,8 @@ void vh_open_channel(const uint8_t *m, uint32_t len)
     c->open_id = o.openid;
     c->target_vp = o.target_vp;
     c->bad_done = c->comp_pending = false;
-    c->out_drained = true;      /* rings attached: anything written now earns a signal */
     c->out_stuck = false;
-    c->waits_seen = c->late_seen = c->signal_credit = 0;
+    c->activity_at_signal = channel_activity(c);   /* a signal right after opening needs a reason */
     g->users++;
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u open: GPADL 0x%x, %u+%u pages, VP%u",
            c->relid, g->handle, off, g->npages - off, o.target_vp);
@@ -379,7 +380,6 @@ static bool refused_again(struct vh_chan *c)
 void vh_service(struct vh_chan *c)
 {
     struct vh_pkt pkt;
-    c->out_drained = false;
     for (;;) {
         int rc = vh_ring_peek(&c->from_guest, pkt_buf, sizeof pkt_buf, &pkt);
         if (rc == VH_RING_TOO_BIG) {
@@ -395,13 +395,8 @@ void vh_service(struct vh_chan *c)
             vh_violation(VMBUS_HOST_RULE_RING, "outbound ring index or descriptor", c->relid);
             break;
         }
-        if (rc <= 0) {
-            /* Empty, at this moment: a packet the guest writes from now on
-             * is a transition it signals for (signal_justified). Judged
-             * here, not after the loop, where that packet may already show. */
-            c->out_drained = true;
-            break;
-        }
+        if (rc <= 0)
+            break;  /* empty */
         /* The packet types a host takes from a guest (QEMU vmbus.c accepts
          * DATA_INBAND, DATA_USING_GPA_DIRECT and COMP) and no flag but
          * completion-requested: anything else is a corrupt ring, left in
@@ -432,34 +427,28 @@ void vh_service(struct vh_chan *c)
 }
 
 /* A signal with nothing unread and no room we wait for is one a host
- * throttles guests for (Linux hv_signal_on_write). With the channel's reader
- * and writer on different CPUs, though, one signal may be served by another's
- * work: the reader's room signal arrives first and our service drains the
- * packet the writer's signal (still in flight) was for; or our service
- * shows the ring empty, the writer sees that and signals, and our second
- * look takes its packet before the signal lands. So each event a correct
- * guest signals for earns a credit (the outbound ring going from drained
- * to non-empty: at most once between two services; each time we began
- * waiting for room; each packet found right after we showed the ring
- * empty), every signal spends one, and a signal with no present reason and
- * no credit left is needless. */
+ * throttles guests for (Linux hv_signal_on_write) - but only when nothing
+ * happened on the channel since the guest's previous signal. With the
+ * guest's reader and writer on different CPUs, and the host on a third
+ * (hvsim.host_cpu), a correct guest's signal can find its work already
+ * done: the reader's room signal started a service that took the writer's
+ * packet; our second look after showing the ring empty took the packet
+ * whose writer saw it empty; we served late and took several packets at
+ * once. What no race explains is a signal with nothing to do after a
+ * previous one with no work by either side in between (no packet taken or
+ * given, no wait for room begun): a guest that signals twice for one event,
+ * or with nothing written. */
+static uint64_t channel_activity(const struct vh_chan *c)
+{
+    return c->packets_in + c->packets_out + c->to_guest.waits;
+}
+
 static bool signal_justified(struct vh_chan *c)
 {
-    bool unread = vh_ring_unread(&c->from_guest);
-    if (c->out_drained && unread) {
-        c->signal_credit++;
-        c->out_drained = false;
-    }
-    c->signal_credit += c->to_guest.waits - c->waits_seen;
-    c->waits_seen = c->to_guest.waits;
-    c->signal_credit += c->from_guest.late_writes - c->late_seen;
-    c->late_seen = c->from_guest.late_writes;
-    bool reason = unread || c->to_guest.waiting;
-    if (c->signal_credit) {
-        c->signal_credit--;
-        return true;
-    }
-    return reason;
+    uint64_t now = channel_activity(c);
+    bool quiet = now == c->activity_at_signal;
+    c->activity_at_signal = now;
+    return vh_ring_unread(&c->from_guest) || c->to_guest.waiting || !quiet;
 }
 
 uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)

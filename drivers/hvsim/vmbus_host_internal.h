@@ -54,12 +54,9 @@ struct vh_chan {
     struct vh_ring to_guest;        /* guest's inbound ring: we produce */
     uint64_t packets_in, packets_out;
     uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
-    bool out_drained;           /* the outbound ring was empty after our last service */
     bool out_stuck;             /* a packet we refused sits at from_guest.pos */
     uint32_t out_stuck_pos;
-    uint32_t waits_seen;        /* to_guest.waits at the last guest signal */
-    uint32_t late_seen;         /* from_guest.late_writes at the last guest signal */
-    uint32_t signal_credit;     /* events a signal may answer, not yet answered */
+    uint64_t activity_at_signal;  /* channel_activity() at the last guest signal */
     uint32_t old_vp, lag_left;  /* retarget_lag: interrupts still owed to old_vp */
     uint64_t old_vp_signals;
     struct ic_version ic_fw, ic_srv;

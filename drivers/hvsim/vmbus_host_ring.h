@@ -25,10 +25,7 @@ struct vh_ring {
     uint32_t shown;     /* consumer: the read_index last stored (peek shows
                          * it before it answers "empty"; see vh_ring_peek) */
     bool waiting;       /* producer: we set pending_send_sz and wait */
-    uint32_t waits;     /* producer: times we began waiting (each may earn a signal) */
-    uint32_t late_writes;   /* consumer: packets found just after we showed the
-                             * ring empty: the guest saw it empty too, and its
-                             * signal for them may still come */
+    uint32_t waits;     /* producer: times we began waiting (channel activity, vh_on_event) */
     uint32_t relid;     /* for log lines */
     uint64_t refused;   /* corrupt indices / descriptors seen */
 };
