@@ -40,6 +40,13 @@ struct hvsim_machine {
     /* The guest's TSC; with ref_time_100ns and a TSC rate it lets the model
      * offer the reference TSC page. May be NULL (no page offered). */
     uint64_t (*read_tsc)(void);
+    /* Optional: the reference time at a given TSC reading, where the
+     * machine's reference clock is the TSC's (the kernel's). The page's
+     * offset is then exact; without it the model reads the TSC and the
+     * clock one after the other, and what runs between them (under TCG the
+     * first call of a function is translated first: microseconds) puts the
+     * page ahead. */
+    uint64_t (*ref_time_at_tsc)(uint64_t tsc);
     /* The model's locks are taken with interrupts off on the calling CPU, so
      * a guest interrupt handler that enters the model (EOM from the SINT
      * handler, an MSR read in a timer callback) can never spin on a lock its

@@ -71,7 +71,23 @@ static void *machine_gpa_to_ptr(uint64_t gpa, size_t len)
 }
 
 static uint32_t machine_current_vp(void) { return this_cpu()->index; }
-static uint64_t machine_ref_time(void) { return clock_ns() / 100; }
+/* The partition's reference time, in 100 ns units from the model's start,
+ * from the TSC at the rate the model measured and offers (as Hyper-V
+ * derives it from the host TSC): the same clock the reference TSC page
+ * publishes, not the guest's own (clock_ns runs at whatever rate the guest
+ * settled on; a page and a TIME_REF_COUNT from two clocks drift apart).
+ * Without a rate: the guest's clock. */
+static uint64_t ref_tsc0;
+static uint64_t machine_tsc_hz;   /* = machine.tsc_hz, declared below */
+static uint64_t machine_ref_time_at(uint64_t tsc)
+{
+    return (uint64_t)((unsigned __int128)(tsc - ref_tsc0) * 10000000u / machine_tsc_hz);
+}
+
+static uint64_t machine_ref_time(void)
+{
+    return machine_tsc_hz ? machine_ref_time_at(rdtsc()) : clock_ns() / 100;
+}
 static unsigned long machine_irq_save(void) { return (unsigned long)irq_save(); }
 static void machine_irq_restore(unsigned long f) { irq_restore(f); }
 static bool machine_irqs_off(void) { return !(read_rflags() & RFLAGS_IF); }
@@ -206,6 +222,9 @@ static void machine_rates(void)
         how = "nothing";
     }
     machine.tsc_hz = tsc;
+    ref_tsc0 = rdtsc();
+    machine_tsc_hz = tsc;
+    machine.ref_time_at_tsc = tsc ? machine_ref_time_at : NULL;
     machine.apic_hz = lapic_div16 * 16;
     log_info("hvsim", "host: platform TSC %llu kHz, APIC timer %llu kHz (from %s)",
              (unsigned long long)(tsc / 1000), (unsigned long long)(lapic_div16 * 16 / 1000), how);
@@ -239,7 +258,7 @@ int hvsim_kernel_start(unsigned nr_cpus)
 
 static uint64_t host_now_100ns(void)
 {
-    return clock_ns() / 100;
+    return machine_ref_time();
 }
 
 static void *host_alloc_pages(size_t n)

@@ -83,9 +83,10 @@ static int wr_reference_tsc(uint64_t val)
              * HVSIM_REF_TSC_LEAD units so the page never reads earlier than
              * the MSR: a timer that fires is never "early" to the guest. */
             uint64_t scale = ref_tsc_scale(hvsim.machine.tsc_hz);
-            uint64_t from_tsc = (uint64_t)(((unsigned __int128)hvsim.machine.read_tsc() *
-                                            scale) >> 64);
-            uint64_t ref = hvsim.machine.ref_time_100ns();
+            uint64_t tsc = hvsim.machine.read_tsc();
+            uint64_t from_tsc = (uint64_t)(((unsigned __int128)tsc * scale) >> 64);
+            uint64_t ref = hvsim.machine.ref_time_at_tsc ? hvsim.machine.ref_time_at_tsc(tsc)
+                                                         : hvsim.machine.ref_time_100ns();
             p->tsc_scale = scale;
             p->tsc_offset = (int64_t)(ref - from_tsc) + HVSIM_REF_TSC_LEAD;
             atomic_thread_fence(memory_order_seq_cst);
