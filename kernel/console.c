@@ -151,6 +151,20 @@ bool log_count(unsigned index, const char **subsys, unsigned *warnings, unsigned
     return true;
 }
 
+/* The prefix is in line[0, n): append the message, cut it to the buffer
+ * with room for the newline, write it out. */
+static void finish_line(char *line, size_t cap, int n, const char *fmt, va_list ap)
+{
+    if (n >= 0 && (size_t)n < cap)
+        n += vsnprintf(line + n, cap - (size_t)n, fmt, ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > cap - 2)
+        n = (int)(cap - 2);
+    line[n++] = '\n';
+    write_line(line, (size_t)n);
+}
+
 void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
 {
     if (!panicking)
@@ -162,15 +176,8 @@ void log_printf(enum log_level level, const char *subsys, const char *fmt, ...)
     int n = snprintf(line, sizeof line, "%s: %s", subsys, tag[level]);
     va_list ap;
     va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof line)
-        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    finish_line(line, sizeof line, n, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = sizeof line - 2;
-    line[n++] = '\n';
-    write_line(line, (size_t)n);
 }
 
 void trace_event(const char *event, const char *fmt, ...)
@@ -180,13 +187,6 @@ void trace_event(const char *event, const char *fmt, ...)
                      this_cpu()->index, event);
     va_list ap;
     va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof line)
-        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    finish_line(line, sizeof line, n, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = sizeof line - 2;
-    line[n++] = '\n';
-    write_line(line, (size_t)n);
 }

@@ -219,7 +219,7 @@ void echo_check_clean(void)
 
 /* ---- the tests ---- */
 
-static struct vmbus_host_chan_info host_chan(uint32_t relid)
+struct vmbus_host_chan_info host_chan(uint32_t relid)
 {
     struct vmbus_host_chan_info ci;
     memset(&ci, 0, sizeof ci);

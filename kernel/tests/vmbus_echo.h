@@ -48,7 +48,9 @@ struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n
 /* Fails the test on dups, gaps, bad packets, ring errors. */
 void echo_check_clean(void);
 
-/* Host statistics, read with interrupts off (the model's lock). */
+/* Host statistics, read with interrupts off (the model's lock); one
+ * channel's, zeroed if the host has no such relid. */
 struct vmbus_host_stats host_stats(void);
+struct vmbus_host_chan_info host_chan(uint32_t relid);
 
 #endif

@@ -17,15 +17,7 @@
 /* The model's wall clock starts at 2024-01-01T00:00:00Z plus its uptime. */
 #define MODEL_WALL_BASE_NS (1704067200ull * 1000000000ull)
 
-static struct vmbus_host_chan_info chan_info_relid(uint32_t relid)
-{
-    struct vmbus_host_chan_info ci;
-    memset(&ci, 0, sizeof ci);
-    uint64_t f = irq_save();
-    vmbus_host_chan_info(relid, &ci);
-    irq_restore(f);
-    return ci;
-}
+static struct vmbus_host_chan_info chan_info_relid(uint32_t relid) { return host_chan(relid); }
 
 static struct vmbus_host_chan_info chan_info(enum vmbus_host_dev dev)
 {
