@@ -209,7 +209,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
-test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check
+test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check $(BUILD)/font.psf
 	@PARTS=build,host,fuzz,scripts,docs bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Both build the disk images first: the image checks read them and one QEMU

@@ -538,7 +538,9 @@ scenario_pmtimer_hidden() {
 # No serial port at all: the summary is read off the framebuffer through
 # QMP screendump (tests/screen: pixel-exact against the PSF font).
 scenario_no_serial_screen() {
-    boot_screen "$JOB" 180 "^sinter: boot ok" SERIAL=none MACHINE=q35,hpet=off
+    # Wait for the status page, the last thing the boot draws (after the
+    # summary line): a dump taken at "boot ok" could come before it.
+    boot_screen "$JOB" 180 "^sinter status: cpus" SERIAL=none MACHINE=q35,hpet=off
     want file_is watch 0
     want file_has screen.txt "^sinter: boot ok cpus=[0-9]+/[0-9]+ .* hv=model"
     want file_has screen.txt "^sinter status: cpus [0-9]+/[0-9]+, .* from model frequency MSRs"
