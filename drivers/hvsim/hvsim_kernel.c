@@ -154,28 +154,43 @@ static void maybe_request_shutdown(void)
         atomic_store(&shutdown_sent, false);   /* IC not ready yet */
 }
 
-/* Every tick, on every CPU, in interrupt context: the synthetic timers
- * (the model's timer resolution is one tick), then the VMBus host's
- * deferred work (queued offers, heartbeats, delayed interrupts; never
- * inside a hypercall). */
+/* Every tick of the boot CPU (timer_add_tick_callback), in interrupt
+ * context: the synthetic timers (the model's timer resolution is one
+ * tick), then the VMBus host's deferred work (queued offers, heartbeats,
+ * delayed interrupts; never inside a hypercall), on the host's CPU if it
+ * has one. */
 static atomic_bool background_held;
 static atomic_uint background_running;   /* CPUs inside the VMBus host's poll */
 
-static void model_tick(void)
+static void host_kick(void);
+
+static void background_poll(void)
 {
-    hvsim_poll_timers();
-    if (!vmbus_host_running)
-        return;
     /* seq_cst both sides: either this tick sees the hold, or the holder
      * sees it running and waits for it. */
-    if (host_cpu >= 0 && this_cpu()->index != (unsigned)host_cpu)
-        return;     /* the host's background work runs on its own CPU */
     atomic_fetch_add(&background_running, 1);
     if (!atomic_load(&background_held)) {
         vmbus_host_poll();
         maybe_request_shutdown();
     }
     atomic_fetch_sub(&background_running, 1);
+}
+
+/* hvsim.host_cpu: a tick taken on another CPU hands the background work to
+ * the host's CPU (host_work below), where all of the host runs. */
+static atomic_bool host_tick_due;
+
+static void model_tick(void)
+{
+    hvsim_poll_timers();
+    if (!vmbus_host_running)
+        return;
+    if (host_cpu >= 0 && this_cpu()->index != (unsigned)host_cpu) {
+        atomic_store(&host_tick_due, true);
+        host_kick();
+        return;
+    }
+    background_poll();
 }
 
 #define HOLD_WAIT_NS 2000000000ull   /* one poll takes microseconds; TCG may stall a vCPU */
@@ -297,7 +312,9 @@ static void host_work(void *ctx, struct trap_frame *f)
 {
     (void)ctx;
     (void)f;
-    vmbus_host_run_deferred();
+    if (atomic_exchange(&host_tick_due, false))
+        background_poll();
+    vmbus_host_run_deferred();   /* also while the background is held */
 }
 
 static void setup_host_cpu(struct vmbus_host_config *cfg)
@@ -317,7 +334,9 @@ static void setup_host_cpu(struct vmbus_host_config *cfg)
                  "the guest's hypercalls", (unsigned long long)n, cpu_count);
         return;
     }
-    int v = irq_alloc_vector(0);
+    /* A high priority class: the host runs whatever the guest's TPR holds
+     * off (the SynIC tests hold the SINT's class). */
+    int v = irq_alloc_vector(0xe);
     if (v < 0) {
         log_warn("hvsim", "hvsim.host_cpu: no free vector; the host runs in the guest's hypercalls");
         return;

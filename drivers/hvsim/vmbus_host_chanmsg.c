@@ -226,9 +226,11 @@ static void unload(void)
      * GPADLs are gone, the devices stay for the next connection. */
     vh_reset_connection();
     vh.rxq_n = vh.rxq_head = 0;
+    /* Said before the response: a guest that powers off on it (the host
+     * on its own CPU keeps running) must not cut the line off. */
+    tracef(TRACE_VMBUS, VH_SUB, "host: UNLOAD done");
     struct vmbus_msg_header h = { .msgtype = VMBUS_MSG_UNLOAD_RESPONSE };
     vh_send_to(vp, &h, sizeof h);
-    tracef(TRACE_VMBUS, VH_SUB, "host: UNLOAD done");
 }
 
 void vh_handle_message(uint32_t conn_id, const uint8_t *m, uint32_t len)

@@ -294,6 +294,15 @@ static void maybe_rescind(uint64_t seq)
     KT_CHECK_EQ(rc, 0);
 }
 
+static bool host_freed(uint32_t relid)
+{
+    struct vmbus_host_chan_info info;
+    uint64_t f = irq_save();
+    int gone = vmbus_host_chan_info(relid, &info);
+    irq_restore(f);
+    return gone != 0 || info.state == VMBUS_HOST_CH_FREE;
+}
+
 static void rescind_mid_traffic(uint64_t n, uint64_t at)
 {
     struct vmbus_channel *ch = echo_find();
@@ -324,12 +333,12 @@ static void rescind_mid_traffic(uint64_t n, uint64_t at)
     echo_check_clean();
     ktest_note("rescind after %llu sends: %llu sent, %lu echoed, stop rc %d",
                (unsigned long long)at, (unsigned long long)r.sent, got, r.stop_rc);
-    struct vmbus_host_chan_info info;
+    /* The host frees the relid when it has taken RELID_RELEASED: at once,
+     * or on its own CPU (hvsim.host_cpu). */
+    KT_CHECK(KT_WAIT_UNTIL(host_freed(relid), KT_WAIT_MS));
     uint64_t f = irq_save();
-    int gone = vmbus_host_chan_info(relid, &info);
     uint32_t again = vmbus_host_offer(VMBUS_HOST_DEV_ECHO);   /* hot-add */
     irq_restore(f);
-    KT_CHECK(gone != 0 || info.state == VMBUS_HOST_CH_FREE);
     KT_CHECK(again != 0);
     KT_CHECK(KT_WAIT_UNTIL(vmbus_relid_to_channel(again) != NULL, KT_WAIT_MS));
     vmbus_poll();
