@@ -229,6 +229,21 @@ struct vmbus_host_chan_info host_chan(uint32_t relid)
     return ci;
 }
 
+/* n packets sent and echoed, every one intact and in order, and the host
+ * saw each once in each direction. */
+static void check_all_echoed(const struct echo_result *r, uint64_t n,
+                             const struct vmbus_host_chan_info *c0,
+                             const struct vmbus_host_chan_info *c1)
+{
+    KT_CHECK(!r->stalled);
+    KT_CHECK_EQ(r->stop_rc, 0);
+    KT_CHECK_EQ(r->sent, n);
+    KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
+    echo_check_clean();
+    KT_CHECK_EQ(c1->packets_in - c0->packets_in, n);
+    KT_CHECK_EQ(c1->packets_out - c0->packets_out, n);
+}
+
 /* n packets both ways, every one checked, nothing lost/duplicated/reordered;
  * notes the host's interrupt faults so a scenario can see they happened. */
 static void echo_n(uint64_t n)
@@ -246,13 +261,7 @@ static void echo_n(uint64_t n)
     struct vmbus_host_stats s1 = host_stats();
     struct vmbus_host_chan_info c1 = host_chan(ch->relid);
     vmbus_channel_close(ch);
-    KT_CHECK(!r.stalled);
-    KT_CHECK_EQ(r.stop_rc, 0);
-    KT_CHECK_EQ(r.sent, n);
-    KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
-    echo_check_clean();
-    KT_CHECK_EQ(c1.packets_in - c0.packets_in, n);    /* the host saw each once */
-    KT_CHECK_EQ(c1.packets_out - c0.packets_out, n);
+    check_all_echoed(&r, n, &c0, &c1);
     unsigned long us = (unsigned long)(r.ns / 1000);
     ktest_note("%llu packets echoed in %lu ms (%lu packets/s); callbacks %lu",
                (unsigned long long)atomic_load(&echo_rx.received), us / 1000,
@@ -266,17 +275,21 @@ static void echo_n(uint64_t n)
                vmbus_rescued_events() - rescued0);
 }
 
-KTEST_T(vmbus_echo, "vmbus.echo_100k", 60000)
-{
-    if (vmbus_test_begin())
-        echo_n(100000);
-}
+/* Each traffic test twice: 100,000 packets in test=all, 1,000,000 in a
+ * stress.* test (only when named). */
+#define ECHO_TESTS(id, fn, name, stress_name)                                  \
+    KTEST_T(id, name, 60000)                                                   \
+    {                                                                          \
+        if (vmbus_test_begin())                                                \
+            fn(100000);                                                        \
+    }                                                                          \
+    KTEST_T(id##_1m, stress_name, 300000)                                      \
+    {                                                                          \
+        if (vmbus_test_begin())                                                \
+            fn(1000000);                                                       \
+    }
 
-KTEST_T(vmbus_echo_1m, "stress.vmbus_echo_1m", 300000)
-{
-    if (vmbus_test_begin())
-        echo_n(1000000);
-}
+ECHO_TESTS(vmbus_echo, echo_n, "vmbus.echo_100k", "stress.vmbus_echo_1m")
 
 /* Rescind in mid-traffic: the host takes the channel away after `at`
  * packets. The guest must stop cleanly (sends fail with ENODEV, what came
@@ -409,13 +422,7 @@ static void retarget_mid_traffic(uint64_t n)
     struct echo_result r = echo_run(ch, 0, n, 3000, maybe_retarget);
     struct vmbus_host_chan_info c1 = host_chan(ch->relid);
     vmbus_channel_close(ch);
-    KT_CHECK(!r.stalled);
-    KT_CHECK_EQ(r.stop_rc, 0);
-    KT_CHECK_EQ(r.sent, n);
-    KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
-    echo_check_clean();
-    KT_CHECK_EQ(c1.packets_in - c0.packets_in, n);
-    KT_CHECK_EQ(c1.packets_out - c0.packets_out, n);
+    check_all_echoed(&r, n, &c0, &c1);
     KT_CHECK_EQ(retarget_failures, 0);
     KT_CHECK_EQ(retargets, n / RETARGET_EVERY);
     ktest_note("%llu packets echoed across %u retargets over %u CPUs; host interrupts to "
@@ -425,14 +432,5 @@ static void retarget_mid_traffic(uint64_t n)
                vmbus_callback_handoffs() - handoffs0);
 }
 
-KTEST_T(vmbus_retarget, "vmbus.retarget_mid_traffic", 60000)
-{
-    if (vmbus_test_begin())
-        retarget_mid_traffic(100000);
-}
-
-KTEST_T(vmbus_retarget_1m, "stress.vmbus_retarget_mid_traffic", 300000)
-{
-    if (vmbus_test_begin())
-        retarget_mid_traffic(1000000);
-}
+ECHO_TESTS(vmbus_retarget, retarget_mid_traffic, "vmbus.retarget_mid_traffic",
+           "stress.vmbus_retarget_mid_traffic")
