@@ -38,8 +38,8 @@ LIBS := $(NEWLIB)/lib/libc.a $(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a \
         $(shell gcc -print-libgcc-file-name)
 
 QEMU_RUN := scripts/qemu-run.sh
-# The image is compiled for size (-Os, the image target in docs/bench.md)
-# except what every interrupt and every packet runs through, kept at -O2:
+# The image is compiled for size (KOPT_SIZE, the image target in docs/bench.md)
+# except what every interrupt and every packet runs through (KOPT_SPEED):
 # the trap, APIC and posted-interrupt path, IRQ dispatch and IPIs, the
 # posted-interrupt benchmark's own loop, hypercalls and the SynIC, the
 # event scan and the ring. (The callgrind benchmarks build their own host
@@ -48,6 +48,8 @@ SPEED_OVER_SIZE := arch/x86_64/trap.c arch/x86_64/apic.c arch/x86_64/posted_intr
                    kernel/irq.c kernel/ipi.c kernel/bench_pi.c \
                    drivers/hv/hv_hypercall.c drivers/hv/hv_synic.c \
                    drivers/vmbus/vmbus_sief_scan.c drivers/vmbus/vmbus_ring.c
+KOPT_SPEED := -O2
+KOPT_SIZE := -Oz
 
 # A failed check after a link must not leave the target behind as up to date.
 .DELETE_ON_ERROR:
@@ -64,11 +66,11 @@ $(BUILD)/.deps: scripts/setup-deps.sh
 $(NEWLIB)/lib/libc.a: | $(BUILD)/.deps
 	@bash scripts/build-newlib.sh $(BUILD)/newlib
 
-# The compiler flags are a prerequisite too: a changed KCFLAGS or
+# The compiler flags are a prerequisite too: a changed KCFLAGS, KOPT_* or
 # SPEED_OVER_SIZE rebuilds every kernel object (otherwise objects built
 # with the old flags stay and the image is not what a clean build makes).
 KFLAGS_STAMP := $(BUILD)/k/.kcflags
-KFLAGS_NOW := $(KCFLAGS) | $(BOOT_CFLAGS) | $(SPEED_OVER_SIZE)
+KFLAGS_NOW := $(KCFLAGS) | $(BOOT_CFLAGS) | $(KOPT_SPEED) $(SPEED_OVER_SIZE) | $(KOPT_SIZE)
 $(KFLAGS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(KFLAGS_NOW)' | cmp -s - $@ 2>/dev/null || echo '$(KFLAGS_NOW)' > $@
@@ -77,7 +79,7 @@ FORCE:
 $(BUILD)/k/%.o: %.c $(KFLAGS_STAMP) | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) $(if $(filter $(SPEED_OVER_SIZE),$<),-O2,-Os) -MMD -MP -c $< -o $@
+	@gcc $(KCFLAGS) $(if $(filter boot/%,$<),$(BOOT_CFLAGS)) $(if $(filter $(SPEED_OVER_SIZE),$<),$(KOPT_SPEED),$(KOPT_SIZE)) -MMD -MP -c $< -o $@
 
 $(BUILD)/k/%.o: %.asm | $(BUILD)/.deps
 	@mkdir -p $(dir $@)

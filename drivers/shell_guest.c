@@ -62,7 +62,7 @@ static void cmd_hv_run(struct shell *sh, const struct shell_value *v)
                      (unsigned long long)(uintptr_t)page, page[0], page[1], page[2], page[3]);
 }
 
-static const struct shell_cmd cmd_hv = { "hv", "what the hypervisor offers (CPUID 0x40000000..6)", { { 0 } }, 0, cmd_hv_run };
+static const struct shell_cmd cmd_hv = { "hv", "what the hypervisor offers (CPUID 0x40000000..6)", SHELL_NO_ARGS, cmd_hv_run };
 
 /* ---- synic ---- */
 
@@ -146,7 +146,7 @@ static void cmd_synic_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_synic = {
     "synic", "a CPU's SynIC: SIMP, SIEFP, SINTs, message slot, pending events",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, cmd_synic_run,
+    SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), cmd_synic_run,
 };
 
 /* ---- vmbus, ring ---- */
@@ -211,7 +211,7 @@ static void cmd_vmbus_run(struct shell *sh, const struct shell_value *v)
     }
 }
 
-static const struct shell_cmd cmd_vmbus = { "vmbus", "version, offers, relids, high-water mark, each channel", { { 0 } }, 0, cmd_vmbus_run };
+static const struct shell_cmd cmd_vmbus = { "vmbus", "version, offers, relids, high-water mark, each channel", SHELL_NO_ARGS, cmd_vmbus_run };
 
 static struct vmbus_channel *channel_or_say(struct shell *sh, const char *cmd, uint64_t relid)
 {
@@ -260,7 +260,7 @@ static void cmd_ring_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_ring = {
     "ring", "a channel's two rings: indices, mask, pending-send size, fill",
-    { { "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false } }, 1, cmd_ring_run,
+    SHELL_ARGS({ "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false }), cmd_ring_run,
 };
 
 /* ---- send: echo traffic ---- */
@@ -362,8 +362,8 @@ static void cmd_send_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_send = {
     "send", "send n packets to the echo device, count what comes back",
-    { { "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false },
-      { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true } }, 2, cmd_send_run,
+    SHELL_ARGS({ "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false },
+      { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true }), cmd_send_run,
 };
 
 /* ---- retarget ---- */
@@ -396,8 +396,8 @@ static void cmd_retarget_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_retarget = {
     "retarget", "move a channel's interrupts to another CPU (MODIFYCHANNEL)",
-    { { "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false },
-      { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 2, cmd_retarget_run,
+    SHELL_ARGS({ "relid", SHELL_ARG_NUM, 1, VMBUS_MAX_RELIDS - 1, NULL, NULL, false },
+      { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), cmd_retarget_run,
 };
 
 void shell_guest_register(void)

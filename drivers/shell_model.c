@@ -26,7 +26,7 @@ static void cmd_fault_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_fault = {
     "fault", "set the model's fault knobs (hvsim.faults= syntax; none = off)",
-    { { "knobs", SHELL_ARG_WORD, 0, 0, NULL, NULL, false } }, 1, cmd_fault_run,
+    SHELL_ARGS({ "knobs", SHELL_ARG_WORD, 0, 0, NULL, NULL, false }), cmd_fault_run,
 };
 
 void shell_model_register(bool model_is_backend)

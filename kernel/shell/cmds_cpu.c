@@ -47,7 +47,7 @@ static void cmd_cpus_run(struct shell *sh, const struct shell_value *v)
                      cpus[i].online ? "online" : "not online");
 }
 
-static const struct shell_cmd cmd_cpus = { "cpus", "the CPUs the MADT lists, and which run", { { 0 } }, 0, cmd_cpus_run };
+static const struct shell_cmd cmd_cpus = { "cpus", "the CPUs the MADT lists, and which run", SHELL_NO_ARGS, cmd_cpus_run };
 
 /* ---- irq ---- */
 
@@ -88,7 +88,7 @@ static void cmd_irq_run(struct shell *sh, const struct shell_value *v)
     shell_printf(sh, "unhandled: %llu\n", (unsigned long long)irq_unhandled());
 }
 
-static const struct shell_cmd cmd_irq = { "irq", "interrupt counts per vector and CPU, with the handler", { { 0 } }, 0, cmd_irq_run };
+static const struct shell_cmd cmd_irq = { "irq", "interrupt counts per vector and CPU, with the handler", SHELL_NO_ARGS, cmd_irq_run };
 
 /* ---- idt ---- */
 
@@ -136,7 +136,7 @@ static void cmd_idt_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_idt = {
     "idt", "decode one IDT gate and where it leads",
-    { { "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false } }, 1, cmd_idt_run,
+    SHELL_ARGS({ "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false }), cmd_idt_run,
 };
 
 /* ---- apic ---- */
@@ -185,7 +185,7 @@ static void cmd_apic_run(struct shell *sh, const struct shell_value *v)
                      apic_read(APIC_TIMER_CUR));
 }
 
-static const struct shell_cmd cmd_apic = { "apic", "this CPU's local APIC: mode, id, TPR, ISR/IRR, timer", { { 0 } }, 0, cmd_apic_run };
+static const struct shell_cmd cmd_apic = { "apic", "this CPU's local APIC: mode, id, TPR, ISR/IRR, timer", SHELL_NO_ARGS, cmd_apic_run };
 
 /* ---- ipi ---- */
 
@@ -245,7 +245,7 @@ static void cmd_ipi_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_ipi = {
     "ipi", "send a fixed IPI to a CPU and wait for its handler",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, cmd_ipi_run,
+    SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), cmd_ipi_run,
 };
 
 /* ---- trap ---- */
@@ -286,7 +286,7 @@ static void cmd_trap_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_trap = {
     "trap", "raise an exception on purpose, catch it, show its frame",
-    { { "kind", SHELL_ARG_CHOICE, 0, 0, NULL, "ud|bp|de", false } }, 1, cmd_trap_run,
+    SHELL_ARGS({ "kind", SHELL_ARG_CHOICE, 0, 0, NULL, "ud|bp|de", false }), cmd_trap_run,
 };
 
 /* ---- trace ---- */
@@ -306,8 +306,8 @@ static void cmd_trace_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_trace = {
     "trace", "narrate one layer on the console",
-    { { "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
-      { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false } }, 2, cmd_trace_run,
+    SHELL_ARGS({ "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
+      { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false }), cmd_trace_run,
 };
 
 /* ---- shutdown ---- */
@@ -328,7 +328,7 @@ static void cmd_shutdown_run(struct shell *sh, const struct shell_value *v)
     machine_poweroff(0);
 }
 
-static const struct shell_cmd cmd_shutdown = { "shutdown", "leave VMBus cleanly and power off", { { 0 } }, 0, cmd_shutdown_run };
+static const struct shell_cmd cmd_shutdown = { "shutdown", "leave VMBus cleanly and power off", SHELL_NO_ARGS, cmd_shutdown_run };
 
 void shell_cmds_cpu_register(void)
 {

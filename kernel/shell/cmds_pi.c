@@ -46,7 +46,7 @@ static void cmd_pid_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_pid = {
     "pid", "a CPU's posted-interrupt descriptor: PIR, ON, SN, NV, NDST",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, cmd_pid_run,
+    SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), cmd_pid_run,
 };
 
 static void cmd_post_run(struct shell *sh, const struct shell_value *v)
@@ -88,8 +88,8 @@ static void cmd_post_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_post = {
     "post", "post a vector (default: the console's) into a CPU's descriptor",
-    { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false },
-      { "vector", SHELL_ARG_NUM, IRQ_DYNAMIC_FIRST, IRQ_DYNAMIC_LAST, NULL, NULL, true } }, 2, cmd_post_run,
+    SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false },
+      { "vector", SHELL_ARG_NUM, IRQ_DYNAMIC_FIRST, IRQ_DYNAMIC_LAST, NULL, NULL, true }), cmd_post_run,
 };
 
 void shell_cmds_pi_register(void)

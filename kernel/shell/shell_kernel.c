@@ -49,7 +49,7 @@ static void cmd_help_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_help = {
     "help", "list the commands, or explain one",
-    { { "command", SHELL_ARG_WORD, 0, 0, NULL, NULL, true } }, 1, cmd_help_run,
+    SHELL_ARGS({ "command", SHELL_ARG_WORD, 0, 0, NULL, NULL, true }), cmd_help_run,
 };
 
 void shell_kernel_start(void)

@@ -144,6 +144,11 @@ bool shell_exec(struct shell *sh, char *line)
         shell_printf(sh, "unknown command '%.24s' (type help)\n", words[0]);
         return false;
     }
+    if (c->nargs > SHELL_MAX_ARGS) {   /* a table bug, not input: say so, never overrun v */
+        shell_printf(sh, "%s: declares %u arguments, more than %u\n", c->name, c->nargs,
+                     (unsigned)SHELL_MAX_ARGS);
+        return false;
+    }
     unsigned required = 0;
     for (unsigned i = 0; i < c->nargs; i++)
         if (!c->args[i].optional)

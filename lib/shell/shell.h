@@ -41,10 +41,17 @@ struct shell;
 struct shell_cmd {
     const char *name;
     const char *help;               /* one line */
-    struct shell_arg args[SHELL_MAX_ARGS];
+    const struct shell_arg *args;   /* nargs of them (SHELL_ARGS), at most SHELL_MAX_ARGS */
     unsigned nargs;
     void (*run)(struct shell *sh, const struct shell_value *v);
 };
+
+/* A command's argument list and its count, taken from the list itself
+ * (a static array per command: no unused slots stored in the image).
+ *   { "ipi", "help", SHELL_ARGS({ "cpu", SHELL_ARG_NUM, ... }), run } */
+#define SHELL_ARGS(...) (const struct shell_arg[]){ __VA_ARGS__ }, \
+    (unsigned)(sizeof((const struct shell_arg[]){ __VA_ARGS__ }) / sizeof(struct shell_arg))
+#define SHELL_NO_ARGS NULL, 0
 
 typedef void (*shell_write_fn)(void *ctx, const char *s, size_t n);
 

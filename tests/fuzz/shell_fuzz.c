@@ -43,16 +43,16 @@ static void run_word(struct shell *sh, const struct shell_value *v)
     shell_printf(sh, "knob %s\n", v[0].word);
 }
 
-static const struct shell_cmd c_idt = { "idt", "", { { "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false } }, 1, run_num };
-static const struct shell_cmd c_ipi = { "ipi", "", { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, run_cpu };
-static const struct shell_cmd c_irq = { "irq", "", { { 0 } }, 0, run_num };
+static const struct shell_cmd c_idt = { "idt", "", SHELL_ARGS({ "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false }), run_num };
+static const struct shell_cmd c_ipi = { "ipi", "", SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), run_cpu };
+static const struct shell_cmd c_irq = { "irq", "", SHELL_NO_ARGS, run_num };
 static const struct shell_cmd c_trace = {
-    "trace", "", { { "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
-                   { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false } }, 2, run_choice };
+    "trace", "", SHELL_ARGS({ "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
+                   { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false }), run_choice };
 static const struct shell_cmd c_send = {
-    "send", "", { { "relid", SHELL_ARG_NUM, 1, 2047, NULL, NULL, false },
-                  { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true } }, 2, run_send };
-static const struct shell_cmd c_fault = { "fault", "", { { "knob", SHELL_ARG_WORD, 0, 0, NULL, NULL, false } }, 1, run_word };
+    "send", "", SHELL_ARGS({ "relid", SHELL_ARG_NUM, 1, 2047, NULL, NULL, false },
+                  { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true }), run_send };
+static const struct shell_cmd c_fault = { "fault", "", SHELL_ARGS({ "knob", SHELL_ARG_WORD, 0, 0, NULL, NULL, false }), run_word };
 static const struct shell_cmd *const table[] = { &c_idt, &c_ipi, &c_irq, &c_trace, &c_send, &c_fault, NULL };
 
 static struct shell_term term, out;

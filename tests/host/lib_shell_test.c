@@ -22,24 +22,24 @@ static void run_record(struct shell *sh, const struct shell_value *v)
 }
 
 static const struct shell_cmd cmd_idt = {
-    "idt", "decode a gate", { { "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false } }, 1, run_record,
+    "idt", "decode a gate", SHELL_ARGS({ "vector", SHELL_ARG_NUM, 0, 255, NULL, NULL, false }), run_record,
 };
 static const struct shell_cmd cmd_ipi = {
-    "ipi", "send an IPI", { { "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false } }, 1, run_record,
+    "ipi", "send an IPI", SHELL_ARGS({ "cpu", SHELL_ARG_NUM, 0, 0, cpu_limit, NULL, false }), run_record,
 };
-static const struct shell_cmd cmd_irq = { "irq", "counts", { { 0 } }, 0, run_record };
+static const struct shell_cmd cmd_irq = { "irq", "counts", SHELL_NO_ARGS, run_record };
 static const struct shell_cmd cmd_trace = {
     "trace", "narrate",
-    { { "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
-      { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false } }, 2, run_record,
+    SHELL_ARGS({ "what", SHELL_ARG_CHOICE, 0, 0, NULL, "hv|vmbus|pi|irq", false },
+      { "state", SHELL_ARG_CHOICE, 0, 0, NULL, "on|off", false }), run_record,
 };
 static const struct shell_cmd cmd_send = {
     "send", "echo traffic",
-    { { "relid", SHELL_ARG_NUM, 1, 2047, NULL, NULL, false },
-      { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true } }, 2, run_record,
+    SHELL_ARGS({ "relid", SHELL_ARG_NUM, 1, 2047, NULL, NULL, false },
+      { "n", SHELL_ARG_NUM, 1, 100000, NULL, NULL, true }), run_record,
 };
 static const struct shell_cmd cmd_fault = {
-    "fault", "a knob", { { "knob", SHELL_ARG_WORD, 0, 0, NULL, NULL, false } }, 1, run_record,
+    "fault", "a knob", SHELL_ARGS({ "knob", SHELL_ARG_WORD, 0, 0, NULL, NULL, false }), run_record,
 };
 static const struct shell_cmd *const table[] = {
     &cmd_idt, &cmd_ipi, &cmd_irq, &cmd_trace, &cmd_send, &cmd_fault, NULL,
