@@ -73,6 +73,22 @@ static uint16_t copy_input(uint64_t gpa, void *dst, size_t len)
     return HV_STATUS_SUCCESS;
 }
 
+/* A copy of connection id's port, taken under the lock (the handler runs
+ * after it is dropped): INVALID_CONNECTION_ID for no such connection,
+ * INVALID_PORT_ID for a port of the other kind (TLFS HvPostMessage,
+ * HvSignalEvent). */
+static uint16_t conn_copy(uint32_t id, enum hvsim_conn_kind kind, struct hvsim_conn *out)
+{
+    hvsim_lock();
+    struct hvsim_conn *p = conn_find_locked(id);
+    if (p)
+        *out = *p;
+    hvsim_unlock();
+    if (!p)
+        return HV_STATUS_INVALID_CONNECTION_ID;
+    return out->kind == kind ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PORT_ID;
+}
+
 /* ---- the calls ----------------------------------------------------------- */
 static uint16_t post_message(uint32_t vp, bool fast, uint64_t in_gpa)
 {
@@ -94,15 +110,9 @@ static uint16_t post_message(uint32_t vp, bool fast, uint64_t in_gpa)
         in.payload_size > HV_MESSAGE_PAYLOAD_BYTES)
         return HV_STATUS_INVALID_PARAMETER;
 
-    hvsim_lock();
-    struct hvsim_conn *p = conn_find_locked(in.connection_id);
-    if (p)
-        c = *p;
-    hvsim_unlock();
-    if (!p)
-        return HV_STATUS_INVALID_CONNECTION_ID;
-    if (c.kind != HVSIM_CONN_MESSAGE)
-        return HV_STATUS_INVALID_PORT_ID;   /* not a message port */
+    st = conn_copy(in.connection_id, HVSIM_CONN_MESSAGE, &c);
+    if (st)
+        return st;
     tracef(TRACE_HV, "hvsim", "host: VP%u posted type %u, %u bytes on connection %u",
            vp, in.message_type, in.payload_size, in.connection_id);
     return c.msg_fn(c.ctx, vp, in.connection_id, in.message_type, in.payload, in.payload_size);
@@ -115,26 +125,18 @@ static uint16_t signal_event(uint32_t vp, bool fast, uint64_t param)
 
     if (!(hvsim.cfg.priv_hi & HV_SIGNAL_EVENTS))
         return HV_STATUS_ACCESS_DENIED;
-    if (!fast) {
-        uint16_t st = copy_input(param, &raw, sizeof raw);
-        if (st)
-            return st;
-    }
+    uint16_t st = fast ? HV_STATUS_SUCCESS : copy_input(param, &raw, sizeof raw);
+    if (st)
+        return st;
     uint32_t conn_id = (uint32_t)raw;
     uint16_t flag = (uint16_t)(raw >> 32);
     /* RsvdZ: bits 31:24 of the id and bits 63:48 of the input */
     if ((conn_id & ~HV_CONNECTION_ID_MASK) || (raw >> 48))
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
 
-    hvsim_lock();
-    struct hvsim_conn *p = conn_find_locked(conn_id);
-    if (p)
-        c = *p;
-    hvsim_unlock();
-    if (!p)
-        return HV_STATUS_INVALID_CONNECTION_ID;
-    if (c.kind != HVSIM_CONN_EVENT)
-        return HV_STATUS_INVALID_PORT_ID;   /* not an event port */
+    st = conn_copy(conn_id, HVSIM_CONN_EVENT, &c);
+    if (st)
+        return st;
     if (flag >= c.flag_count)
         return HV_STATUS_INVALID_PARAMETER;
     tracef(TRACE_HV, "hvsim", "host: VP%u signalled connection %u flag %u%s",
