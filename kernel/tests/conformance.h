@@ -65,23 +65,32 @@ enum conf_verdict { CONF_PASS, CONF_FAIL, CONF_SKIP };
 /* What a check saw (FAIL) or why it did not run (skip). */
 struct conf_out { char text[160]; };
 
+/* fn gets arg: one function serves the checks that differ only in data
+ * (the image has a size budget). */
 struct conf_check {
-    const char *name;
-    const char *rule;
-    enum conf_verdict (*fn)(const struct conf_host *h, struct conf_out *o);
+    const char *text;   /* "<name>\0<rule>": one pointer, not two */
+    enum conf_verdict (*fn)(const struct conf_host *h, unsigned arg, struct conf_out *o);
+    unsigned arg;
 };
+#define CONF_CHECK(name, rule, fn, arg) { name "\0" rule, fn, arg }
+#define CONF_RULE(c) ((c)->text + __builtin_strlen((c)->text) + 1)
 
-struct conf_group { const struct conf_check *checks; size_t n; };
+struct conf_group { const struct conf_check *checks; const size_t *n; };
 
-/* The groups, in report order (one file each). */
-extern const struct conf_group conf_cpuid_group, conf_msr_group, conf_hcall_group,
-    conf_time_group, conf_vmbus_group;
+/* Each group's checks (one file each), and the groups in report order. */
+#define CONF_GROUP_DECL(g) extern const struct conf_check conf_##g##_checks[]; \
+    extern const size_t conf_##g##_count
+CONF_GROUP_DECL(cpuid);
+CONF_GROUP_DECL(msr);
+CONF_GROUP_DECL(hcall);
+CONF_GROUP_DECL(time);
+CONF_GROUP_DECL(vmbus);
 
-/* Set o->text and return the verdict (printf-style). */
-enum conf_verdict conf_fail(struct conf_out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-enum conf_verdict conf_skip(struct conf_out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Set o->text and return v (printf-style). */
+enum conf_verdict conf_say(struct conf_out *o, enum conf_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define conf_fail(o, ...) conf_say(o, CONF_FAIL, __VA_ARGS__)
+#define conf_skip(o, ...) conf_say(o, CONF_SKIP, __VA_ARGS__)
 
 struct conf_tally { unsigned pass, fail, skip; };
 /* Run one check, print its line through print (without the "conformance: "
@@ -90,12 +99,15 @@ enum conf_verdict conf_run_one(const struct conf_check *c, const struct conf_hos
                                struct conf_tally *t, void (*print)(const char *line));
 /* Every group in order, then the summary line. */
 void conf_run_all(const struct conf_host *h, struct conf_tally *t, void (*print)(const char *line));
-/* Looks a check up by name (host tests); NULL if none. */
-const struct conf_check *conf_find(const char *name);
+#define CONF_GROUPS 5
+extern const struct conf_group conf_groups[CONF_GROUPS];
 
 /* Shared by the check files: features the host states in CPUID. */
 struct hv_info;
 void conf_read_info(const struct conf_host *h, struct hv_info *info);
+/* True when CPUID's feature leaves are valid and 0x40000003 EAX has all of
+ * priv_bits; else o says so (a skip). */
+bool conf_offered(const struct conf_host *h, uint32_t priv_bits, struct conf_out *o);
 /* A connection id no host has (the hypercall probes aim there, so a host
  * that wrongly accepts one still delivers nothing). */
 #define CONF_NO_CONNECTION 0x7e0053u

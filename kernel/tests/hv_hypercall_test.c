@@ -1,7 +1,8 @@
 /* Hypercalls through the real path: hv_hypercall / hv_hypercall_fast call
  * the hypercall page, which traps into the model (int $0xf3). Every invalid
  * input must come back with its TLFS status ("Hypercall interface",
- * HvCallPostMessage, HvCallSignalEvent); the page itself must be W^X. */
+ * HvCallPostMessage, HvCallSignalEvent); the page itself must be W^X. (The
+ * reference TSC page against TIME_REF_COUNT: test=conformance.) */
 #include <stdatomic.h>
 #include <string.h>
 #include "kernel/ktest.h"
@@ -210,35 +211,4 @@ KTEST(wx, "hv.hypercall_page_wx")
     }
     /* Executes: the probe call runs from the page. */
     KT_CHECK_EQ(hv_hypercall_fast(0, 0, 0), HV_STATUS_INVALID_HYPERCALL_CODE);
-}
-
-/* The reference TSC page and TIME_REF_COUNT are one clock (TLFS "Timers":
- * both are the partition reference time): read MSR, page, MSR in turn, the
- * page is never behind the MSR read before it, and never more than its
- * rounding lead (the model's HVSIM_REF_TSC_LEAD, 2 units) plus one unit of
- * truncation ahead of the MSR read after it. Two clocks at slightly
- * different rates would drift past that within the loop. */
-KTEST(ref_time, "hv.ref_tsc_page_agrees")
-{
-    uint64_t a, b, c;
-    if (!hv_ref_time(rdtsc, &b) || hv_rdmsr(HV_X64_MSR_TIME_REF_COUNT, &a) != 0) {
-        ktest_skip("needs the reference TSC page and TIME_REF_COUNT");
-        return;
-    }
-    uint64_t worst_ahead = 0;
-    for (int i = 0; i < 2000; i++) {
-        KT_CHECK_EQ(hv_rdmsr(HV_X64_MSR_TIME_REF_COUNT, &a), 0);
-        KT_CHECK(hv_ref_time(rdtsc, &b));
-        KT_CHECK_EQ(hv_rdmsr(HV_X64_MSR_TIME_REF_COUNT, &c), 0);
-        KT_CHECK(b + 1 >= a);
-        KT_CHECK(b <= c + 3);
-        if (b > c && b - c > worst_ahead)
-            worst_ahead = b - c;
-        if (b + 1 < a || b > c + 3) {
-            ktest_note("MSR %llu, page %llu, MSR %llu", (unsigned long long)a,
-                       (unsigned long long)b, (unsigned long long)c);
-            break;
-        }
-    }
-    ktest_note("page at most %llu x 100 ns ahead of TIME_REF_COUNT", (unsigned long long)worst_ahead);
 }
