@@ -91,7 +91,11 @@ $(BUILD)/font.psf: | $(BUILD)/.deps
 	@test -f $(FONT_SRC) || { echo "sinter: $(FONT_SRC) missing (apt-get install console-setup-linux)"; exit 1; }
 	@gzip -dc $(FONT_SRC) > $@
 
-$(BUILD)/k/font.o: $(BUILD)/font.psf
+# The image carries only the glyphs the console draws (printable ASCII).
+$(BUILD)/font-ascii.psf: $(BUILD)/font.psf scripts/psf-ascii.py
+	@python3 scripts/psf-ascii.py $< $@
+
+$(BUILD)/k/font.o: $(BUILD)/font-ascii.psf
 	@mkdir -p $(dir $@)
 	@printf 'section .rodata align=16\nglobal font_psf, font_psf_end\nfont_psf: incbin "%s"\nfont_psf_end:\n' $< > $(BUILD)/font.asm
 	@nasm -f elf64 -o $@ $(BUILD)/font.asm
@@ -211,7 +215,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
-test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check $(BUILD)/font.psf
+test-host: $(BUILD)/.deps $(HOST_BINS) $(FUZZ_BINS) $(BUILD)/kvm_hv_check $(BUILD)/font.psf $(BUILD)/font-ascii.psf
 	@PARTS=build,host,fuzz,scripts,docs bash tests/run-all.sh $(BUILD) "$(HOST_TESTS)" "$(FUZZ_TARGETS)"
 
 # Both build the disk images first: the image checks read them and one QEMU

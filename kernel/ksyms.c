@@ -2,9 +2,9 @@
 #include "kernel/ksyms.h"
 
 /* The layout scripts/mksyms.sh writes. */
-struct ksym { uint32_t offset; uint16_t name_off; uint16_t size; };
-_Static_assert(sizeof(struct ksym) == 8, "mksyms.sh writes 8-byte entries");
-extern const uint8_t __ksyms_start[], __ksyms_end[];
+struct __attribute__((packed)) ksym { uint32_t offset; uint16_t name_off; };
+_Static_assert(sizeof(struct ksym) == 6, "mksyms.sh writes 6-byte entries");
+extern const uint8_t __ksyms_start[], __ksyms_end[], __text_end[];
 uint64_t kernel_image_base;
 
 static const struct ksym *table(uint64_t *count, const char **names)
@@ -40,8 +40,10 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
     if (lo == 0)
         return NULL;
     const struct ksym *s = &t[lo - 1];
-    if (s->size && rel >= s->offset + s->size + 64)
-        return NULL; /* past the end of the nearest function: not ours */
+    /* A function ends where the next one starts; the last where .text does. */
+    uint64_t end = lo < n ? t[lo].offset : (uint64_t)(__text_end - (const uint8_t *)kernel_image_base);
+    if (rel >= end)
+        return NULL; /* past the end of the kernel's code: not ours */
     *offset = rel - s->offset;
     return names + s->name_off;
 }

@@ -33,7 +33,7 @@ void ktest_skip(const char *reason);
     do {                                                                                   \
         unsigned long long kt_a_ = (unsigned long long)(a), kt_b_ = (unsigned long long)(b); \
         if (kt_a_ != kt_b_)                                                                \
-            ktest_fail(__FILE__, __LINE__, "%s == 0x%llx, expected %s == 0x%llx", #a, kt_a_, #b, kt_b_); \
+            ktest_fail(__FILE__, __LINE__, "%s == 0x%llx, expected 0x%llx", #a, kt_a_, kt_b_); \
     } while (0)
 
 /* Cleanup that must run however the test ends (pass, failed check,

@@ -6,17 +6,18 @@
 #include "tests/host/check.h"
 #include "drivers/console/psf.h"
 
-static uint8_t *font;
-static size_t font_len;
+static uint8_t *font, *ascii_font;
+static size_t font_len, ascii_font_len;
 
-static void load(void)
+static uint8_t *load(const char *path, size_t *len)
 {
-    FILE *f = fopen("build/font.psf", "rb");
+    FILE *f = fopen(path, "rb");
     if (!f)
-        return;
-    font = malloc(1 << 20);
-    font_len = fread(font, 1, 1 << 20, f);
+        return NULL;
+    uint8_t *p = malloc(1 << 20);
+    *len = fread(p, 1, 1 << 20, f);
     fclose(f);
+    return p;
 }
 
 static void test_real_font(void)
@@ -35,6 +36,24 @@ static void test_real_font(void)
     for (uint32_t i = 0; i < p.bytes_per_glyph; i++)
         ink += g[i] != 0;
     CHECK(ink > 4);
+}
+
+/* The image's font (scripts/psf-ascii.py) draws every printable character
+ * exactly as the full console font does, and anything else as '?'. */
+static void test_ascii_subset_matches(void)
+{
+    struct psf_font full, sub;
+    CHECK(font != NULL && ascii_font != NULL);
+    if (!font || !ascii_font)
+        return;
+    CHECK(psf_parse(&full, font, font_len));
+    CHECK(psf_parse(&sub, ascii_font, ascii_font_len));
+    CHECK_EQ(sub.count, 95);
+    CHECK_EQ(sub.bytes_per_glyph, full.bytes_per_glyph);
+    for (int c = 0x20; c < 0x7f; c++)
+        CHECK(memcmp(sub.glyphs + sub.ascii_glyph[c] * sub.bytes_per_glyph,
+                     full.glyphs + full.ascii_glyph[c] * full.bytes_per_glyph, full.bytes_per_glyph) == 0);
+    CHECK_EQ(sub.ascii_glyph['\n'], sub.ascii_glyph['?']);
 }
 
 static void test_truncated_and_bad(void)
@@ -63,8 +82,10 @@ static void test_truncated_and_bad(void)
 
 int main(void)
 {
-    load();
+    font = load("build/font.psf", &font_len);
+    ascii_font = load("build/font-ascii.psf", &ascii_font_len);
     RUN_TEST(test_real_font);
+    RUN_TEST(test_ascii_subset_matches);
     RUN_TEST(test_truncated_and_bad);
     CHECK_MAIN_END();
 }
