@@ -47,6 +47,7 @@ static const struct option_def defs[] = {
     U64_OPT("hvsim.channels", 0, 2043, "model channels besides the 4 built-in ones (2047 offers at most)"),
     STRING_OPT("hvsim.relids", "dense|sparse|random:<seed>"),
     STRING_OPT("hvsim.faults", "fault injection knobs"),
+    STRING_OPT("hvsim.dm", "model's Dynamic Memory device: on|off[,status|nostatus][,wait=<ms>] (default off)"),
     STRING_OPT("hvsim.host_cpu", "the CPU the model's VMBus host runs on, concurrently with the guest (default the last; off: inside the guest's hypercalls)"),
     ENUM_OPT("hvsim.inject", "direct|posted", "model delivers interrupts as fixed IPIs (default) or through posted-interrupt descriptors"),
     U64_OPT("hvsim.shutdown_after", 1, 3600000, "model host asks for a shutdown this many ms after VMBus is up"),

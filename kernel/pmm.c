@@ -108,6 +108,7 @@ void pmm_free(uint64_t pa, size_t pages)
 }
 
 uint64_t pmm_free_pages(void) { return frames.nbits - frames.set_count; }
+bool pmm_is_allocated(uint64_t pa) { return bitmap_test(&frames, pa / PAGE_SIZE); }
 uint64_t pmm_usable_bytes(void) { return usable_bytes; }
 uint64_t pmm_ram_top(void) { return ram_top; }
 

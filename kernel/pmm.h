@@ -2,6 +2,7 @@
  * mapped, so a physical address is also a usable pointer. */
 #ifndef SINTER_KERNEL_PMM_H
 #define SINTER_KERNEL_PMM_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "kernel/boot_info.h"
@@ -18,6 +19,7 @@ uint64_t pmm_alloc_aligned(size_t pages, size_t align_pages);
 uint64_t pmm_alloc_unzeroed(size_t pages);
 void pmm_free(uint64_t pa, size_t pages);
 uint64_t pmm_free_pages(void);
+bool pmm_is_allocated(uint64_t pa);   /* the page at pa is taken (tests) */
 uint64_t pmm_usable_bytes(void);   /* RAM the kernel may use, for mem_mib= */
 uint64_t pmm_ram_top(void);        /* end of the highest RAM region */
 

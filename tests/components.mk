@@ -32,7 +32,7 @@ MODEL_VMBUS_HOST_SRCS := $(MODEL_VMBUS_HOST_OPTIONS_SRCS) drivers/hvsim/vmbus_ho
     drivers/hvsim/vmbus_host_chanmsg.c drivers/hvsim/vmbus_host_gpadl.c \
     drivers/hvsim/vmbus_host_channels.c drivers/hvsim/vmbus_host_devices.c \
     drivers/hvsim/vmbus_host_faults.c drivers/hvsim/vmbus_host_ring.c \
-    drivers/hvsim/vmbus_host_rules.c
+    drivers/hvsim/vmbus_host_rules.c drivers/hvsim/vmbus_host_dm.c
 
 # The glue above guest and model that picks the backend (drivers/backend.c).
 BACKEND_SRCS := drivers/backend.c

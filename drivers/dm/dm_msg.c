@@ -143,13 +143,27 @@ static size_t balloon(struct dm_state *s, const struct dm_balloon *b, uint8_t *o
     return len;
 }
 
-/* Is [pfn, pfn+n) inside one run we hold? Returns its index or -1. */
-static int held_run(const struct dm_state *s, uint64_t pfn, uint64_t n)
+/* The run we hold that contains pfn, or -1. */
+static int run_of(const struct dm_state *s, uint64_t pfn)
 {
     for (unsigned i = 0; i < s->n_runs; i++)
-        if (pfn >= s->runs[i].pfn && pfn + n <= s->runs[i].pfn + s->runs[i].pages)
+        if (pfn >= s->runs[i].pfn && pfn < s->runs[i].pfn + s->runs[i].pages)
             return (int)i;
     return -1;
+}
+
+/* Is every page of [pfn, pfn+n) one we hold? A host merges the ranges it
+ * was given (QEMU's page range tree joins neighbours), so one range it
+ * gives back may span several of our runs. */
+static bool all_held(const struct dm_state *s, uint64_t pfn, uint64_t n)
+{
+    for (uint64_t p = pfn, end = pfn + n; p < end;) {
+        int i = run_of(s, p);
+        if (i < 0)
+            return false;
+        p = s->runs[i].pfn + s->runs[i].pages;
+    }
+    return true;
 }
 
 /* Give [pfn, pfn+n) of run i back, keeping what is left of it. */
@@ -190,15 +204,24 @@ static size_t unballoon(struct dm_state *s, const uint8_t *msg, size_t len, uint
             memcpy(&r, msg + sizeof u + k * sizeof r, sizeof r);
             uint64_t pfn = DM_RANGE_START(r);
             uint32_t n = DM_RANGE_COUNT(r);
-            int i = n ? held_run(s, pfn, n) : -1;
-            if (i < 0) {
+            if (n == 0 || !all_held(s, pfn, n)) {
                 REFUSE(&s->refused, DM_SUB, "unballoon: range pfn 0x%llx + %u pages is not "
                        "ballooned", (unsigned long long)pfn, n);
                 continue;
             }
-            if (!give_back(s, (unsigned)i, pfn, n))
-                REFUSE(&s->refused, DM_SUB, "unballoon: range pfn 0x%llx + %u splits a run "
-                       "and the run table is full", (unsigned long long)pfn, n);
+            /* Run by run; only a range inside one run can split it, so a
+             * full run table stops the range before any page went back. */
+            for (uint64_t p = pfn, end = pfn + n; p < end;) {
+                unsigned i = (unsigned)run_of(s, p);
+                uint64_t rend = s->runs[i].pfn + s->runs[i].pages;
+                uint32_t m = (uint32_t)((rend < end ? rend : end) - p);
+                if (!give_back(s, i, p, m)) {
+                    REFUSE(&s->refused, DM_SUB, "unballoon: range pfn 0x%llx + %u splits a "
+                           "run and the run table is full", (unsigned long long)pfn, n);
+                    break;
+                }
+                p += m;
+            }
         }
     }
     if (u.flags & DM_MORE_PAGES)

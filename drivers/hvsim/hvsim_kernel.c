@@ -363,6 +363,9 @@ int hvsim_kernel_start_vmbus_host(void)
         /* The good options still apply; each bad one kept its default. */
         log_err("hvsim", "%s (those keep their defaults)", err);
     }
+    err[0] = 0;
+    if (vmbus_host_parse_dm(&cfg, option_str("hvsim.dm"), err, sizeof err) != 0)
+        log_err("hvsim", "%s (DM keeps its defaults)", err);
     if (vmbus_host_init(&cfg) != 0) {
         log_err("hvsim", "VMBus host model failed to start");
         return -1;

@@ -72,13 +72,26 @@ enum vmbus_host_dev {
     VMBUS_HOST_DEV_VIDEO,
     VMBUS_HOST_DEV_SCSI,
     VMBUS_HOST_DEV_NETWORK,
+    /* Dynamic Memory (hv-balloon), offered after all others when
+     * hvsim.dm=on; not one of the classes extra channels cycle through. */
+    VMBUS_HOST_DEV_DM,
     VMBUS_HOST_DEV_COUNT,
 };
+#define VMBUS_HOST_EXTRA_CLASSES_END VMBUS_HOST_DEV_DM
 
 /* Extra channels besides the built-ins: relids are 1..2047. */
 #define VMBUS_HOST_MAX_EXTRA_CHANNELS (VMBUS_MAX_RELIDS - 1 - VMBUS_HOST_BUILTIN_COUNT)
 /* Channels the host can hold without alloc_pages (static pool). */
 #define VMBUS_HOST_STATIC_CHANNELS 24u
+
+/* The DM endpoint ("hvsim.dm="), vmbus_host_dm.c. */
+struct vmbus_host_dm_config {
+    bool on;                  /* offer a DM channel (default off, as QEMU without -device hv-balloon) */
+    int8_t status;            /* status reports: 1 asked for, 0 suppressed, -1 the personality's
+                                 default (QEMU: off, its status-report property; Hyper-V: on) */
+    uint32_t post_init_ms;    /* wait after the capabilities before the first request (50 s) */
+};
+#define VMBUS_HOST_DM_POST_INIT_MS 50000u   /* QEMU hv-balloon.c HV_BALLOON_POST_INIT_WAIT */
 
 struct vmbus_host_config {
     enum vmbus_host_personality personality;
@@ -88,6 +101,7 @@ struct vmbus_host_config {
     uint64_t relid_seed;      /* random:<seed> */
     uint32_t nr_vps;          /* target VPs must be below this (0: 1) */
     struct vmbus_host_faults faults;
+    struct vmbus_host_dm_config dm;
     /* Platform hooks (never touched by the parser). alloc_pages: n zeroed
      * 4 KiB pages, virtually contiguous, host-private (channel tables for
      * more than VMBUS_HOST_STATIC_CHANNELS channels); NULL = static pool
@@ -124,6 +138,10 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg);
 int vmbus_host_parse_options(struct vmbus_host_config *cfg, const char *host,
                              const char *channels, const char *relids,
                              const char *faults, char *err, size_t errlen);
+
+/* hvsim.dm = comma list of on, off, status, nostatus, wait=<ms>
+ * (e.g. "on,status,wait=0"). 0, or -1 with the reason added to err. */
+int vmbus_host_parse_dm(struct vmbus_host_config *cfg, const char *dm, char *err, size_t errlen);
 
 /* Build the channel set and register the message handlers with hvsim
  * (hvsim_init must have run). May be called again (tests): the previous
@@ -162,7 +180,7 @@ enum vmbus_host_rule {
     VMBUS_HOST_RULE_GPADL, VMBUS_HOST_RULE_OPEN, VMBUS_HOST_RULE_CLOSE,
     VMBUS_HOST_RULE_RELEASE, VMBUS_HOST_RULE_MODIFY, VMBUS_HOST_RULE_UNLOAD,
     VMBUS_HOST_RULE_RING, VMBUS_HOST_RULE_SIGNAL, VMBUS_HOST_RULE_IC,
-    VMBUS_HOST_RULE_COUNT
+    VMBUS_HOST_RULE_DM, VMBUS_HOST_RULE_COUNT
 };
 struct vmbus_host_rule_info {
     const char *name;       /* short, for logs and tests */
@@ -218,6 +236,35 @@ struct vmbus_host_chan_info {
 int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *out);
 /* Relid of the first channel of `dev`, 0 if none. */
 uint32_t vmbus_host_relid_of(enum vmbus_host_dev dev);
+
+/* ---- the Dynamic Memory endpoint (hvsim.dm=on; vmbus_host_dm.c) ---- */
+/* Its states, after QEMU hv-balloon.c enum State. */
+enum vmbus_host_dm_state {
+    VMBUS_HOST_DM_CLOSED = 0,   /* channel not open */
+    VMBUS_HOST_DM_VERSION,      /* waiting for an acceptable VERSION_REQUEST */
+    VMBUS_HOST_DM_CAPS,         /* waiting for CAPABILITIES_REPORT */
+    VMBUS_HOST_DM_POST_INIT,    /* the post-init wait before any request */
+    VMBUS_HOST_DM_IDLE,
+    VMBUS_HOST_DM_BALLOON,      /* BALLOON_REQUEST sent (or waiting for ring room) */
+    VMBUS_HOST_DM_UNBALLOON,    /* UNBALLOON_REQUESTs being sent, then the response */
+};
+struct vmbus_host_dm_info {
+    enum vmbus_host_dm_state state;
+    uint32_t relid, version;
+    uint64_t caps;              /* the guest's capabilities report */
+    bool status_enabled;
+    uint64_t held_pages;        /* pages the guest gave and has not got back */
+    uint64_t pending_pages;     /* of the running operation, still to move */
+    uint64_t status_reports, last_avail, last_committed;   /* pages */
+    uint64_t balloon_responses, unballoon_responses, transactions;
+};
+void vmbus_host_dm_get_info(struct vmbus_host_dm_info *out);
+/* The operator's requests (QEMU: a balloon target below or above the
+ * current size): take `pages` from the guest, or give back up to `pages` of
+ * those it holds. 0 started, -1 when the endpoint is not idle, or (balloon)
+ * the guest reported no balloon capability. */
+int vmbus_host_dm_balloon(uint64_t pages);
+int vmbus_host_dm_unballoon(uint64_t pages);
 
 /* NTSTATUS the Hyper-V personality puts in GPADL_CREATED, OPENCHANNEL_RESULT
  * and MODIFYCHANNEL_RESPONSE on failure (openvmm uses STATUS_UNSUCCESSFUL;

@@ -109,7 +109,7 @@ int vh_channels_build(void)
             ? (enum vmbus_host_dev)i
             : (enum vmbus_host_dev)(VMBUS_HOST_BUILTIN_COUNT +
                                     (i - VMBUS_HOST_BUILTIN_COUNT) %
-                                        (VMBUS_HOST_DEV_COUNT - VMBUS_HOST_BUILTIN_COUNT));
+                                        (VMBUS_HOST_EXTRA_CLASSES_END - VMBUS_HOST_BUILTIN_COUNT));
         uint32_t relid;
         if (vh.cfg.relids == VMBUS_HOST_RELIDS_SPARSE)
             relid = 1 + (uint32_t)((uint64_t)i * (VMBUS_MAX_RELIDS - 1) / total);
@@ -119,6 +119,11 @@ int vh_channels_build(void)
             log_err(VH_SUB, "host: no slot/relid for channel %u", i);
             return -1;
         }
+    }
+    /* The DM device last, so hvsim.dm moves no other channel's relid. */
+    if (vh.cfg.dm.on && !vh_new_slot(VMBUS_HOST_DEV_DM, vh_alloc_relid())) {
+        log_err(VH_SUB, "host: no relid left for the DM channel");
+        return -1;
     }
     return 0;
 }
@@ -334,6 +339,8 @@ void vh_close_channel(struct vh_chan *c)
     c->state = VMBUS_HOST_CH_OFFERED;
     c->ic_state = VH_IC_NONE;
     c->comp_pending = false;
+    if (c->dev == VMBUS_HOST_DEV_DM)
+        vh_dm_closed(c);
     memset(&c->from_guest, 0, sizeof c->from_guest);
     memset(&c->to_guest, 0, sizeof c->to_guest);
     tracef(TRACE_VMBUS, VH_SUB, "host: relid %u closed", c->relid);

@@ -12,6 +12,8 @@ void vmbus_host_default_config(struct vmbus_host_config *cfg)
     cfg->relids = VMBUS_HOST_RELIDS_DENSE;
     cfg->nr_vps = 1;
     cfg->faults.seed = 1;
+    cfg->dm.status = -1;
+    cfg->dm.post_init_ms = VMBUS_HOST_DM_POST_INIT_MS;
 }
 
 /* Errors accumulate, "; "-separated, so one bad option does not hide the
@@ -151,6 +153,31 @@ static int parse_faults(struct vmbus_host_faults *f, const char *s, char *err, s
         s = *end ? end + 1 : end;
     }
     return bad;
+}
+
+int vmbus_host_parse_dm(struct vmbus_host_config *cfg, const char *s, char *err, size_t n)
+{
+    int rc = 0;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        if (!end)
+            end = s + strlen(s);
+        uint64_t ms;
+        if (word_is(s, end, "on") || word_is(s, end, "off"))
+            cfg->dm.on = s[1] == 'n';
+        else if (word_is(s, end, "status") || word_is(s, end, "nostatus"))
+            cfg->dm.status = s[0] == 's';
+        else if (end - s > 5 && memcmp(s, "wait=", 5) == 0 && parse_u64(s + 5, end, &ms) &&
+                 ms <= 0xffffffffu)
+            cfg->dm.post_init_ms = (uint32_t)ms;
+        else if (s != end) {
+            add_err(err, n, "hvsim.dm: '", s, "': items are on, off, status, nostatus, wait=<ms>");
+            rc = -1;
+            break;
+        }
+        s = *end ? end + 1 : end;
+    }
+    return rc;
 }
 
 /* Each option is parsed on its own: a bad one keeps its default and is

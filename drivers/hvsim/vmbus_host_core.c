@@ -259,7 +259,7 @@ int vmbus_host_init(const struct vmbus_host_config *cfg)
         vh.relid_slot[r] = VH_NOSLOT;
 
     int rc = -1;
-    uint32_t total = VMBUS_HOST_BUILTIN_COUNT + cfg->extra_channels;
+    uint32_t total = VMBUS_HOST_BUILTIN_COUNT + cfg->extra_channels + cfg->dm.on;
     if (cfg->extra_channels > VMBUS_HOST_MAX_EXTRA_CHANNELS) {
         log_err(VH_SUB, "host: %u extra channels, at most %u", cfg->extra_channels,
                 VMBUS_HOST_MAX_EXTRA_CHANNELS);

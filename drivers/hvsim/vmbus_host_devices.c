@@ -25,11 +25,12 @@ static const struct vmbus_guid classes[VMBUS_HOST_DEV_COUNT] = {
     [VMBUS_HOST_DEV_VIDEO] = VMBUS_CLASS_VIDEO,
     [VMBUS_HOST_DEV_SCSI] = VMBUS_CLASS_SCSI,
     [VMBUS_HOST_DEV_NETWORK] = VMBUS_CLASS_NETWORK,
+    [VMBUS_HOST_DEV_DM] = VMBUS_CLASS_BALLOON,
 };
 
 static const char *const names[VMBUS_HOST_DEV_COUNT] = {
     "heartbeat", "shutdown", "timesync", "echo", "kvp", "vss", "keyboard",
-    "video", "scsi", "network",
+    "video", "scsi", "network", "dm",
 };
 
 const struct vmbus_guid *vh_dev_class(enum vmbus_host_dev dev)
@@ -152,6 +153,8 @@ void vh_dev_opened(struct vh_chan *c)
     c->hb_seq = 1;
     if (is_ic(c->dev))
         ic_negotiate(c);
+    else if (c->dev == VMBUS_HOST_DEV_DM)
+        vh_dm_opened(c);
 }
 
 /* A reply is checked the way OpenVMM's IC host checks it: pipe type DATA,
@@ -274,18 +277,30 @@ static int echo_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_
     return 1;
 }
 
+/* A completion the full ring made us owe: sent before anything else, from
+ * the next packet or the next poll, whichever comes first (a guest waiting
+ * for it may send nothing more). False while the ring is still full. */
+static bool flush_comp(struct vh_chan *c)
+{
+    bool sig = false;
+    if (!c->comp_pending)
+        return true;
+    if (vh_chan_send(c, VMBUS_PKT_COMP, 0, c->comp_tid, NULL, 0, &sig) != 0)
+        return false;
+    c->comp_pending = false;
+    if (sig)
+        vh_signal_guest(c);
+    return true;
+}
+
 int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf)
 {
-    if (c->comp_pending) {
-        bool sig = false;
-        if (vh_chan_send(c, VMBUS_PKT_COMP, 0, c->comp_tid, NULL, 0, &sig) != 0)
-            return 0;
-        c->comp_pending = false;
-        if (sig)
-            vh_signal_guest(c);
-    }
+    if (!flush_comp(c))
+        return 0;
     if (c->dev == VMBUS_HOST_DEV_ECHO)
         return echo_packet(c, pkt, buf);
+    if (c->dev == VMBUS_HOST_DEV_DM)
+        return vh_dm_packet(c, pkt, buf);
     if (is_ic(c->dev)) {
         if (pkt->desc.type == VMBUS_PKT_DATA_INBAND)
             ic_response(c, pkt, buf + pkt->payload_off, pkt->payload_len);
@@ -308,8 +323,11 @@ static struct vh_chan *ready_ic(enum vmbus_host_dev dev)
 void vh_dev_tick(void)
 {
     uint64_t now = vh_now();
+    vh_dm_tick();
     for (uint32_t i = 0; i < vh.n_slots; i++) {
         struct vh_chan *c = &vh.ch[i];
+        if (c->state == VMBUS_HOST_CH_OPEN)
+            flush_comp(c);
         if (c->state != VMBUS_HOST_CH_OPEN || c->ic_state != VH_IC_READY)
             continue;
         if (c->dev == VMBUS_HOST_DEV_HEARTBEAT && now - c->hb_last >= VH_HEARTBEAT_100NS)

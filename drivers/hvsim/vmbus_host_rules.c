@@ -61,6 +61,11 @@ static const struct vmbus_host_rule_info rules[VMBUS_HOST_RULE_COUNT] = {
         "an IC reply is in-band data with TRANSACTION|RESPONSE, the request's "
         "transaction id and versions the host offered",
         "OpenVMM vm/devices/hyperv_ic" },
+    [VMBUS_HOST_RULE_DM] = { "dm",
+        "a DM message is in-band, of a guest type, as long as its struct and sent in "
+        "the state that expects it; a balloon response's ranges fit the message, are "
+        "guest RAM, new and no more than asked for",
+        "QEMU hw/hyperv/hv-balloon.c hv_balloon_handle_packet and its handlers" },
 };
 
 const struct vmbus_host_rule_info *vmbus_host_rule(enum vmbus_host_rule r)

@@ -198,11 +198,38 @@ def madt_seeds():
     }
 
 
+# Dynamic Memory (tests/fuzz/dm_fuzz.c): byte 0 the phase (2: ready), then
+# messages as u16 length + bytes; layouts of drivers/hyperv/dm_proto.h.
+def dm_msg(mtype, body, tid=9):
+    m = struct.pack("<HHI", mtype, 8 + len(body), tid) + body
+    return struct.pack("<H", len(m)) + m
+
+
+def dm_range(pfn, count):
+    return struct.pack("<Q", pfn | count << 40)
+
+
+def dm_seeds():
+    balloon = dm_msg(6, struct.pack("<II", 600, 0))
+    # Pool pages start at PFN 0x1000 (tests/host/dm_fake_pool.h); the first
+    # balloon takes 512 + 88 there.
+    unballoon_across = dm_msg(8, struct.pack("<II", 0, 1) + dm_range(0x1000 + 500, 20))
+    unballoon_rest = dm_msg(8, struct.pack("<II", 0, 2) + dm_range(0x1000, 500) +
+                            dm_range(0x1000 + 520, 80))
+    return {
+        "negotiate": bytes([0]) + dm_msg(2, struct.pack("<Q", 1), tid=1) +
+                     dm_msg(4, struct.pack("<Q", 1), tid=2),
+        "balloon_unballoon": bytes([2]) + balloon + unballoon_across + unballoon_rest,
+        "hot_add_and_info": bytes([2]) + dm_msg(10, dm_range(0x200000, 512) * 2) +
+                            dm_msg(12, struct.pack("<II", 0, 4) + b"info"),
+    }
+
+
 def main():
     check = "--check" in sys.argv[1:]
     stale = 0
     for target, seeds in (("vmbus_chanmsg", chanmsg_seeds()), ("vmbus_ic", ic_seeds()),
-                          ("madt", madt_seeds())):
+                          ("madt", madt_seeds()), ("dm", dm_seeds())):
         d = os.path.join(CORPUS, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

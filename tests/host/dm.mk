@@ -2,4 +2,4 @@
 # (drivers/dm/dm_msg.c) over a fake page pool; component list in
 # tests/components.mk.
 HOST_TESTS += dm_guest
-dm_guest_SRCS := tests/host/dm_guest_test.c $(GUEST_DM_SRCS)
+dm_guest_SRCS := tests/host/dm_guest_test.c tests/host/dm_fake_pool.c $(GUEST_DM_SRCS)

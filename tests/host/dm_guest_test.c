@@ -6,51 +6,7 @@
 #include <string.h>
 #include "drivers/dm/dm.h"
 #include "tests/host/check.h"
-
-/* The fake allocator: POOL pages at PFN BASE, a bitmap of pages handed out. */
-#define POOL 8192u
-#define BASE 0x1000u
-static uint8_t used[POOL];
-static uint64_t free_n;
-
-static void pool_reset(void)
-{
-    memset(used, 0, sizeof used);
-    free_n = POOL;
-}
-
-uint64_t dm_hook_alloc(uint32_t pages)
-{
-    for (uint32_t i = 0; i + pages <= POOL; i++) {
-        uint32_t k = 0;
-        while (k < pages && !used[i + k])
-            k++;
-        if (k == pages) {
-            memset(used + i, 1, pages);
-            free_n -= pages;
-            return BASE + i;
-        }
-        i += k;
-    }
-    return 0;
-}
-
-void dm_hook_free(uint64_t pfn, uint32_t pages)
-{
-    for (uint32_t k = 0; k < pages; k++) {
-        CHECK(pfn + k >= BASE && pfn + k < BASE + POOL);
-        if (pfn + k < BASE || pfn + k >= BASE + POOL)
-            return;
-        CHECK(used[pfn + k - BASE]);   /* never a page twice */
-        used[pfn + k - BASE] = 0;
-        free_n++;
-    }
-}
-
-uint64_t dm_hook_free_pages(void) { return free_n; }
-uint64_t dm_hook_total_pages(void) { return POOL; }
-uint64_t dm_hook_irq_save(void) { return 0; }
-void dm_hook_irq_restore(uint64_t f) { (void)f; }
+#include "tests/host/dm_fake_pool.h"
 
 static struct dm_state s;
 static uint8_t out[DM_MSG_MAX], msg[DM_MSG_MAX];
@@ -72,7 +28,7 @@ static size_t send_flags(uint16_t type, uint64_t flags)
 /* Open, version 2.0 accepted, caps accepted: READY with a first status. */
 static void ready(void)
 {
-    pool_reset();
+    dm_pool_reset();
     memset(&s, 0, sizeof s);
     size_t n = dm_start(&s, out, sizeof out);
     CHECK_EQ(n, sizeof(struct dm_version_request));
@@ -95,7 +51,7 @@ static void ready(void)
 
 static void test_version_fallback(void)
 {
-    pool_reset();
+    dm_pool_reset();
     memset(&s, 0, sizeof s);
     dm_start(&s, out, sizeof out);
     CHECK_EQ(send_flags(DM_VERSION_RESPONSE, 0), sizeof(struct dm_version_request));
@@ -140,7 +96,7 @@ static uint64_t response_pages(void)
         uint64_t g;
         memcpy(&g, out + sizeof r + i * 8, 8);
         for (uint32_t k = 0; k < DM_RANGE_COUNT(g); k++)
-            CHECK(used[DM_RANGE_START(g) + k - BASE]);
+            CHECK(dm_pool_used[DM_RANGE_START(g) + k - DM_POOL_BASE]);
         sum += DM_RANGE_COUNT(g);
     }
     return sum;
@@ -151,7 +107,7 @@ static void test_balloon_unballoon(void)
     ready();
     CHECK(balloon(1000) > 0);
     CHECK_EQ(response_pages(), 1000);
-    CHECK_EQ(free_n, POOL - 1000);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES - 1000);
     CHECK_EQ(s.ballooned, 1000);
     /* Give back the middle of the first run, then everything else. */
     uint64_t first = s.runs[0].pfn;
@@ -159,27 +115,52 @@ static void test_balloon_unballoon(void)
     CHECK_EQ(unballoon(&mid, 1, 1, 0), sizeof(struct dm_unballoon_response));
     CHECK_EQ(out_hdr().type, DM_UNBALLOON_RESPONSE);
     CHECK_EQ(out_hdr().trans_id, 78);
-    CHECK_EQ(free_n, POOL - 980);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES - 980);
     while (s.n_runs) {
         uint64_t r = DM_RANGE(s.runs[0].pfn, s.runs[0].pages);
         bool last = s.n_runs == 1;
         size_t got = unballoon(&r, 1, 1, last ? 0 : DM_MORE_PAGES);
         CHECK_EQ(got, last ? sizeof(struct dm_unballoon_response) : 0);
     }
-    CHECK_EQ(free_n, POOL);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES);
     CHECK_EQ(s.ballooned, 0);
     CHECK_EQ(refusals_seen(&s.refused), 0);
+}
+
+/* A host merges what it was given (QEMU's page range tree), so one range
+ * it gives back may span two runs the guest took separately. */
+static void test_range_across_runs(void)
+{
+    ready();
+    CHECK(balloon(1000) > 0);
+    CHECK_EQ(s.n_runs, 2);
+    uint64_t first = s.runs[0].pfn;
+    CHECK_EQ(s.runs[1].pfn, first + s.runs[0].pages);   /* the pool gives neighbours */
+    uint64_t before = refusals_seen(&s.refused);
+    uint64_t past_end = DM_RANGE(first + 990, 20);        /* ends outside what is held */
+    CHECK_EQ(unballoon(&past_end, 1, 1, 0), sizeof(struct dm_unballoon_response));
+    CHECK_EQ(refusals_seen(&s.refused), before + 1);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES - 1000);                        /* not one page of it back */
+    uint64_t across = DM_RANGE(first + 500, 20);
+    CHECK_EQ(unballoon(&across, 1, 1, 0), sizeof(struct dm_unballoon_response));
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES - 980);
+    uint64_t rest[2] = { DM_RANGE(first, 500), DM_RANGE(first + 520, 480) };
+    CHECK_EQ(unballoon(rest, 2, 2, 0), sizeof(struct dm_unballoon_response));
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES);
+    CHECK_EQ(s.ballooned, 0);
+    CHECK_EQ(s.n_runs, 0);
+    CHECK_EQ(refusals_seen(&s.refused), before + 1);
 }
 
 /* The floor: a request for the whole pool leaves DM_FLOOR_PAGES free. */
 static void test_floor(void)
 {
     ready();
-    CHECK(balloon(POOL - 1) > 0);
-    CHECK_EQ(response_pages(), POOL - DM_FLOOR_PAGES);
-    CHECK_EQ(free_n, DM_FLOOR_PAGES);
+    CHECK(balloon(DM_POOL_PAGES - 1) > 0);
+    CHECK_EQ(response_pages(), DM_POOL_PAGES - DM_FLOOR_PAGES);
+    CHECK_EQ(dm_pool_free, DM_FLOOR_PAGES);
     dm_release_all(&s);
-    CHECK_EQ(free_n, POOL);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES);
 }
 
 static void test_bad_counts_and_ranges(void)
@@ -191,7 +172,7 @@ static void test_bad_counts_and_ranges(void)
     CHECK(balloon(0xffffffffu) > 0);
     CHECK_EQ(response_pages(), 0);
     CHECK_EQ(refusals_seen(&s.refused), 2);
-    CHECK_EQ(free_n, POOL);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES);
     CHECK(balloon(16) > 0);
     uint64_t pfn = s.runs[0].pfn;
     uint64_t before = refusals_seen(&s.refused);
@@ -205,7 +186,7 @@ static void test_bad_counts_and_ranges(void)
     uint64_t ok = DM_RANGE(pfn, 1);
     CHECK_EQ(unballoon(&ok, 1, 1000000, 0), sizeof(struct dm_unballoon_response));
     CHECK_EQ(refusals_seen(&s.refused), before + 5);
-    CHECK_EQ(free_n, POOL - 16);    /* nothing given back by any of them */
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES - 16);    /* nothing given back by any of them */
     CHECK_EQ(s.ballooned, 16);
     dm_release_all(&s);
 }
@@ -243,7 +224,7 @@ static void test_bad_frames(void)
     /* Before negotiation, a balloon request moves nothing. */
     memset(&s, 0, sizeof s);
     CHECK_EQ(balloon(10), 0);
-    CHECK_EQ(free_n, POOL);
+    CHECK_EQ(dm_pool_free, DM_POOL_PAGES);
     CHECK_EQ(refusals_seen(&s.refused), 1);
 }
 
@@ -251,8 +232,10 @@ int main(void)
 {
     RUN_TEST(test_version_fallback);
     RUN_TEST(test_balloon_unballoon);
+    RUN_TEST(test_range_across_runs);
     RUN_TEST(test_floor);
     RUN_TEST(test_bad_counts_and_ranges);
     RUN_TEST(test_bad_frames);
+    CHECK_EQ(dm_pool_bad_frees, 0);   /* never a page it did not hold */
     CHECK_MAIN_END();
 }

@@ -56,6 +56,8 @@ static const struct hvsim_machine machine = {
     .irq_save = fake_irq_save, .irq_restore = fake_irq_restore, .irqs_off = fake_irqs_off,
 };
 
+const char *fg_dm;
+
 int fg_boot(unsigned nr_vps, const char *host, const char *channels,
             const char *relids, const char *faults)
 {
@@ -86,7 +88,8 @@ int fg_boot(unsigned nr_vps, const char *host, const char *channels,
     cfg.nr_vps = nr_vps;
     cfg.alloc_pages = host_alloc;
     cfg.free_pages = host_free;
-    if (vmbus_host_parse_options(&cfg, host, channels, relids, faults, err, sizeof err))
+    if (vmbus_host_parse_options(&cfg, host, channels, relids, faults, err, sizeof err) ||
+        vmbus_host_parse_dm(&cfg, fg_dm, err, sizeof err))
         return -1;
     return vmbus_host_init(&cfg);
 }

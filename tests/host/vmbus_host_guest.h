@@ -22,6 +22,8 @@ struct fg_chan {
     struct vmbus_ring out, in;   /* guest produces out, consumes in */
 };
 
+/* hvsim.dm for the next fg_boot (NULL: the default, no DM device). */
+extern const char *fg_dm;
 /* Boot hvsim (nr_vps) + the host with these hvsim.* options. 0 or -1. */
 int fg_boot(unsigned nr_vps, const char *host, const char *channels,
             const char *relids, const char *faults);

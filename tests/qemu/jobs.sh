@@ -116,6 +116,29 @@ scenario_model_posted() {
     verdict "every test passes with posted injection; each CPU got postings"
 }
 
+# Dynamic Memory against the model's hv-balloon endpoint (hvsim.dm=on;
+# wait=0 skips the host's 50 s post-init wait): balloon, unballoon, a
+# request larger than the guest, all back; the QEMU personality suppresses
+# status reports as QEMU's status-report=off default does, Hyper-V's wants
+# them. Every DM rule the model checks holds (hvsim.strict).
+scenario_dm_qemu() {
+    boot "$JOB" 120 CMDLINE="test=dm.* hvsim.host=qemu hvsim.dm=on,wait=0" SMP=2
+    want has "^dm: protocol 2.0 accepted"
+    want has "^dm: dynamic memory on relid 5"
+    want test_ok dm.balloon_unballoon
+    want result failed 0
+    want rc 0
+    verdict "DM over the QEMU personality: pages out and back, counts exact"
+}
+scenario_dm_hyperv() {
+    boot "$JOB" 120 CMDLINE="test=dm.* hvsim.dm=on,status,wait=0" SMP=2
+    want has "^dm: protocol 2.0 accepted"
+    want test_ok dm.balloon_unballoon
+    want result failed 0
+    want rc 0
+    verdict "DM over the Hyper-V personality with status reports: pages out and back"
+}
+
 # test=conformance against the model: every check passes but the vendor
 # signature, a documented skip (the model says "SinterHvSim "); the checks
 # and their rules are in docs/conformance.md.
