@@ -215,22 +215,30 @@ enum vmbus_host_chan_state {
     VMBUS_HOST_CH_RESCINDED,   /* waiting for RELID_RELEASED */
 };
 
-struct vmbus_host_chan_info {
-    enum vmbus_host_chan_state state;
-    enum vmbus_host_dev dev;
-    bool offered_to_guest;
-    uint32_t conn_id, target_vp, gpadl;
+/* What the host counted on one channel. Its slot keeps them in this
+ * struct, so vmbus_host_chan_info reports them in one copy. */
+struct vmbus_host_chan_counters {
     uint64_t packets_in, packets_out;
     /* Signals for this channel only: tests count these, not the bus-wide
      * ones the ICs' background traffic also moves. */
     uint64_t host_signals, guest_signals;
     uint64_t old_vp_signals;    /* ... of them sent to the old VP after a MODIFYCHANNEL */
-    /* IC endpoints */
-    bool ic_ready;
-    struct ic_version ic_framework, ic_service;
+    /* IC endpoints: the last heartbeat sequence number, replies, the last
+     * shutdown status */
     uint64_t hb_seq, hb_ok, hb_bad;
     uint32_t shutdown_replies, shutdown_status;
     uint32_t timesync_sent, timesync_echoed;
+};
+
+struct vmbus_host_chan_info {
+    enum vmbus_host_chan_state state;
+    enum vmbus_host_dev dev;
+    bool offered_to_guest;
+    uint32_t conn_id, target_vp, gpadl;
+    struct vmbus_host_chan_counters ctr;
+    /* IC endpoints */
+    bool ic_ready;
+    struct ic_version ic_framework, ic_service;
 };
 /* 0, or -1 if relid names no channel slot. */
 int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *out);

@@ -356,7 +356,7 @@ int vh_chan_send(struct vh_chan *c, uint16_t type, uint16_t flags, uint64_t tid,
     bool sig = false;
     int rc = vh_ring_put(&c->to_guest, type, flags, tid, p, len, &sig);
     if (rc == 0) {
-        c->packets_out++;
+        c->ctr.packets_out++;
         vh.st.packets_to_guest++;
         vh_fault_after_write(c);
         if (sig)
@@ -416,13 +416,13 @@ void vh_service(struct vh_chan *c)
                              ((uint64_t)pkt.desc.type << 16) | pkt.desc.flags);
             break;
         }
-        c->packets_in++;
+        c->ctr.packets_in++;
         vh.st.packets_from_guest++;
         int handled = vh_dev_packet(c, &pkt, pkt_buf);
         if (c->state != VMBUS_HOST_CH_OPEN)
             return;  /* rescinded by a fault while serving: the rings are gone */
         if (!handled) {
-            c->packets_in--;
+            c->ctr.packets_in--;
             vh.st.packets_from_guest--;
             break;
         }
@@ -447,7 +447,7 @@ void vh_service(struct vh_chan *c)
  * or with nothing written. */
 static uint64_t channel_activity(const struct vh_chan *c)
 {
-    return c->packets_in + c->packets_out + c->to_guest.waits;
+    return c->ctr.packets_in + c->ctr.packets_out + c->to_guest.waits;
 }
 
 static bool signal_justified(struct vh_chan *c)
@@ -468,7 +468,7 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
     uint32_t base = conn_base();
     struct vh_chan *c = conn_id > base ? vh_chan_by_relid(conn_id - base) : NULL;
     if (c)
-        c->guest_signals++;
+        c->ctr.guest_signals++;
     if (c && c->state == VMBUS_HOST_CH_OPEN && !vh.cfg.faults.mute) {
         if (!signal_justified(c)) {
             vh.st.needless_signals++;
@@ -488,13 +488,7 @@ uint16_t vh_on_event(void *ctx, uint32_t vp, uint32_t conn_id, uint16_t flag)
         else
             vh_service(c);
     }
-    if (vh.cfg.kick) {
-        vh_unlock();
-        vh.cfg.kick();
-        return HV_STATUS_SUCCESS;
-    }
-    vh_pump_locked();
-    vh_unlock();
+    vh_answer_unlock();
     return HV_STATUS_SUCCESS;
 }
 

@@ -137,6 +137,17 @@ void vh_pump_locked(void)
     }
 }
 
+void vh_answer_unlock(void)
+{
+    if (vh.cfg.kick) {      /* queued: the host's CPU answers (vmbus_host_run_deferred) */
+        vh_unlock();
+        vh.cfg.kick();
+        return;
+    }
+    vh_pump_locked();
+    vh_unlock();
+}
+
 /* ---- from the guest ---------------------------------------------------------- */
 static uint16_t on_message(void *ctx, uint32_t vp, uint32_t conn_id, uint32_t type,
                            const void *payload, uint32_t len)
@@ -175,13 +186,7 @@ static uint16_t on_message(void *ctx, uint32_t vp, uint32_t conn_id, uint32_t ty
     } else {
         vh_handle_message(conn_id, payload, len);
     }
-    if (vh.cfg.kick) {      /* queued: the host's CPU answers (vmbus_host_run_deferred) */
-        vh_unlock();
-        vh.cfg.kick();
-        return st;
-    }
-    vh_pump_locked();
-    vh_unlock();
+    vh_answer_unlock();
     return st;
 }
 
@@ -348,21 +353,10 @@ int vmbus_host_chan_info(uint32_t relid, struct vmbus_host_chan_info *o)
         o->conn_id = c->conn_id;
         o->target_vp = c->target_vp;
         o->gpadl = c->gpadl;
-        o->packets_in = c->packets_in;
-        o->packets_out = c->packets_out;
-        o->host_signals = c->host_signals;
-        o->guest_signals = c->guest_signals;
-        o->old_vp_signals = c->old_vp_signals;
+        o->ctr = c->ctr;
         o->ic_ready = c->ic_state == VH_IC_READY;
         o->ic_framework = c->ic_fw;
         o->ic_service = c->ic_srv;
-        o->hb_seq = c->hb_seq;
-        o->hb_ok = c->hb_ok;
-        o->hb_bad = c->hb_bad;
-        o->shutdown_replies = c->sd_replies;
-        o->shutdown_status = c->sd_status;
-        o->timesync_sent = c->ts_sent;
-        o->timesync_echoed = c->ts_echoed;
         rc = 0;
     }
     vh_unlock();

@@ -127,7 +127,7 @@ static int timesync_send(struct vh_chan *c, uint8_t flags)
 {
     uint64_t now = vh_now();
     c->ts_last = now;
-    c->ts_sent++;
+    c->ctr.timesync_sent++;
     if (c->ic_srv.major >= 4) {
         struct ic_timesync_ref_msg t = { .parenttime = VH_WALL_BASE_100NS + now,
                                          .vmreferencetime = now, .flags = flags,
@@ -142,7 +142,7 @@ static int heartbeat_send(struct vh_chan *c)
 {
     struct ic_heartbeat_msg hb;
     memset(&hb, 0, sizeof hb);
-    hb.seq_num = c->hb_seq;
+    hb.seq_num = c->ctr.hb_seq;
     c->hb_last = vh_now();
     return ic_send(c, IC_MSGTYPE_HEARTBEAT, &hb, sizeof hb);
 }
@@ -150,7 +150,7 @@ static int heartbeat_send(struct vh_chan *c)
 void vh_dev_opened(struct vh_chan *c)
 {
     c->ic_state = VH_IC_NONE;
-    c->hb_seq = 1;
+    c->ctr.hb_seq = 1;
     if (is_ic(c->dev))
         ic_negotiate(c);
     else if (c->dev == VMBUS_HOST_DEV_DM)
@@ -224,26 +224,26 @@ static void ic_response(struct vh_chan *c, const struct vh_pkt *pkt, const uint8
     case IC_MSGTYPE_HEARTBEAT: {
         struct ic_heartbeat_msg hb;
         if (blen < sizeof hb.seq_num) {
-            c->hb_bad++;
+            c->ctr.hb_bad++;
             return;
         }
         memcpy(&hb.seq_num, body, sizeof hb.seq_num);
-        if (hb.seq_num == c->hb_seq + 1) {
-            c->hb_ok++;
-            c->hb_seq = hb.seq_num;
+        if (hb.seq_num == c->ctr.hb_seq + 1) {
+            c->ctr.hb_ok++;
+            c->ctr.hb_seq = hb.seq_num;
         } else {
-            c->hb_bad++;
+            c->ctr.hb_bad++;
             log_warn(VH_SUB, "host: heartbeat reply %llu, expected %llu",
-                     (unsigned long long)hb.seq_num, (unsigned long long)(c->hb_seq + 1));
+                     (unsigned long long)hb.seq_num, (unsigned long long)(c->ctr.hb_seq + 1));
         }
         return;
     }
     case IC_MSGTYPE_SHUTDOWN:
-        c->sd_replies++;
-        c->sd_status = h.status;
+        c->ctr.shutdown_replies++;
+        c->ctr.shutdown_status = h.status;
         return;
     case IC_MSGTYPE_TIMESYNC:
-        c->ts_echoed++;
+        c->ctr.timesync_echoed++;
         return;
     default:
         vh_violation(VMBUS_HOST_RULE_IC, "IC reply of a type the host did not send", h.icmsgtype);

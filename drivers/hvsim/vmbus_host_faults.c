@@ -62,12 +62,12 @@ void vh_signal_guest(struct vh_chan *c)
         return;
     }
     vh.st.host_signals++;
-    c->host_signals++;
+    c->ctr.host_signals++;
     uint32_t vp = c->target_vp;
     if (c->lag_left) {   /* retarget_lag: still the old VP (vmbus_host_chanmsg.c) */
         c->lag_left--;
         vp = c->old_vp;
-        c->old_vp_signals++;
+        c->ctr.old_vp_signals++;
         vh.st.old_vp_signals++;
     }
     raw_signal(vp, c->relid);
@@ -88,7 +88,7 @@ void vh_fault_tick(void)
             struct vh_chan *c = vh_chan_by_relid(relid);
             vh.st.host_signals++;
             if (c)
-                c->host_signals++;
+                c->ctr.host_signals++;
             raw_signal(c ? c->target_vp : vh.contact_vp, relid);
         }
     }

@@ -52,17 +52,13 @@ struct vh_chan {
     uint64_t comp_tid;
     struct vh_ring from_guest;      /* guest's outbound ring: we consume */
     struct vh_ring to_guest;        /* guest's inbound ring: we produce */
-    uint64_t packets_in, packets_out;
-    uint64_t host_signals, guest_signals;   /* this channel's share of vh.st's */
+    struct vmbus_host_chan_counters ctr;  /* signals: this channel's share of vh.st's */
     bool out_stuck;             /* a packet we refused sits at from_guest.pos */
     uint32_t out_stuck_pos;
     uint64_t activity_at_signal;  /* channel_activity() at the last guest signal */
     uint32_t old_vp, lag_left;  /* retarget_lag: interrupts still owed to old_vp */
-    uint64_t old_vp_signals;
     struct ic_version ic_fw, ic_srv;
-    uint64_t hb_seq, hb_ok, hb_bad, hb_last;
-    uint32_t sd_replies, sd_status, ts_sent, ts_echoed;
-    uint64_t ts_last;
+    uint64_t hb_last, ts_last;
 };
 
 struct vh_msg {
@@ -124,6 +120,9 @@ uint32_t vh_wire_len(uint32_t len);   /* the length the personality sends */
 void vh_send(const void *msg, uint32_t len);
 void vh_send_to(uint32_t vp, const void *msg, uint32_t len);
 void vh_pump_locked(void);
+/* The end of a guest's hypercall: with a host CPU (cfg.kick) unlock and kick
+ * it, it answers there; else answer now (pump), then unlock. */
+void vh_answer_unlock(void);
 bool vh_blocked(void);
 
 /* chanmsg: one guest control message */

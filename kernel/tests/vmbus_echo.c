@@ -240,8 +240,8 @@ static void check_all_echoed(const struct echo_result *r, uint64_t n,
     KT_CHECK_EQ(r->sent, n);
     KT_CHECK_EQ(atomic_load(&echo_rx.received), n);
     echo_check_clean();
-    KT_CHECK_EQ(c1->packets_in - c0->packets_in, n);
-    KT_CHECK_EQ(c1->packets_out - c0->packets_out, n);
+    KT_CHECK_EQ(c1->ctr.packets_in - c0->ctr.packets_in, n);
+    KT_CHECK_EQ(c1->ctr.packets_out - c0->ctr.packets_out, n);
 }
 
 /* n packets both ways, every one checked, nothing lost/duplicated/reordered;
@@ -428,7 +428,7 @@ static void retarget_mid_traffic(uint64_t n)
     ktest_note("%llu packets echoed across %u retargets over %u CPUs; host interrupts to "
                "the old VP %llu; events handed to the CPU already running the callback %lu",
                (unsigned long long)n, retargets, cpu_count,
-               (unsigned long long)(c1.old_vp_signals - c0.old_vp_signals),
+               (unsigned long long)(c1.ctr.old_vp_signals - c0.ctr.old_vp_signals),
                vmbus_callback_handoffs() - handoffs0);
 }
 

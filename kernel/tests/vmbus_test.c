@@ -82,16 +82,16 @@ KTEST(vmbus_heartbeat, "vmbus.ic_heartbeat")
     KT_CHECK(ic_ready(VMBUS_HOST_DEV_HEARTBEAT));
     struct vmbus_host_chan_info before = chan_info(VMBUS_HOST_DEV_HEARTBEAT);
     for (int i = 0; i < 3; i++) {
-        uint64_t ok0 = chan_info(VMBUS_HOST_DEV_HEARTBEAT).hb_ok;
+        uint64_t ok0 = chan_info(VMBUS_HOST_DEV_HEARTBEAT).ctr.hb_ok;
         uint64_t f = irq_save();
         int rc = vmbus_host_heartbeat_now();
         irq_restore(f);
         KT_CHECK_EQ(rc, 0);
-        KT_CHECK(KT_WAIT_UNTIL(chan_info(VMBUS_HOST_DEV_HEARTBEAT).hb_ok != ok0, KT_WAIT_MS));
+        KT_CHECK(KT_WAIT_UNTIL(chan_info(VMBUS_HOST_DEV_HEARTBEAT).ctr.hb_ok != ok0, KT_WAIT_MS));
     }
     struct vmbus_host_chan_info after = chan_info(VMBUS_HOST_DEV_HEARTBEAT);
-    KT_CHECK(after.hb_ok >= before.hb_ok + 3);
-    KT_CHECK_EQ(after.hb_bad, before.hb_bad);
+    KT_CHECK(after.ctr.hb_ok >= before.ctr.hb_ok + 3);
+    KT_CHECK_EQ(after.ctr.hb_bad, before.ctr.hb_bad);
 }
 
 /* A SYNC sample sets the kernel's wall clock to the host's time. */
@@ -100,7 +100,7 @@ KTEST(vmbus_timesync, "vmbus.ic_timesync")
     if (!vmbus_test_begin())
         return;
     KT_CHECK(ic_ready(VMBUS_HOST_DEV_TIMESYNC));
-    uint32_t echoed0 = chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed;
+    uint32_t echoed0 = chan_info(VMBUS_HOST_DEV_TIMESYNC).ctr.timesync_echoed;
     uint64_t f = irq_save();
     wallclock_set_ns(0);              /* 1970: timesync must move it */
     int rc = vmbus_host_timesync_now(IC_TIMESYNC_FLAG_SYNC);
@@ -112,7 +112,7 @@ KTEST(vmbus_timesync, "vmbus.ic_timesync")
     if (skew < -50000000 || skew > 50000000)
         ktest_fail(__FILE__, __LINE__, "wall clock %llu ns, %lld ns off the host's time",
                    (unsigned long long)wallclock_ns(), (long long)skew);
-    KT_CHECK(KT_WAIT_UNTIL(chan_info(VMBUS_HOST_DEV_TIMESYNC).timesync_echoed > echoed0,
+    KT_CHECK(KT_WAIT_UNTIL(chan_info(VMBUS_HOST_DEV_TIMESYNC).ctr.timesync_echoed > echoed0,
                            KT_WAIT_MS));
 }
 
@@ -145,14 +145,14 @@ KTEST(vmbus_signals, "vmbus.signal_on_transition")
      * hvsim.host_cpu), so each send finds the ring empty. */
     for (int i = 0; i < K; i++) {
         vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, 0, pkt, sizeof pkt);
-        KT_CHECK(KT_WAIT_UNTIL(chan_info_relid(ch->relid).packets_out - s0.packets_out >=
+        KT_CHECK(KT_WAIT_UNTIL(chan_info_relid(ch->relid).ctr.packets_out - s0.ctr.packets_out >=
                                (uint64_t)i + 1, KT_WAIT_MS));
     }
     struct vmbus_host_chan_info s1 = chan_info_relid(ch->relid);
     irq_restore(f);
-    KT_CHECK_EQ(s1.packets_out - s0.packets_out, K);
-    KT_CHECK_EQ(s1.host_signals - s0.host_signals, 1);
-    KT_CHECK_EQ(s1.guest_signals - s0.guest_signals, K);
+    KT_CHECK_EQ(s1.ctr.packets_out - s0.ctr.packets_out, K);
+    KT_CHECK_EQ(s1.ctr.host_signals - s0.ctr.host_signals, 1);
+    KT_CHECK_EQ(s1.ctr.guest_signals - s0.ctr.guest_signals, K);
     KT_CHECK(KT_WAIT_UNTIL(atomic_load(&echo_rx.bad) >= K, KT_WAIT_MS));  /* not echo_hdr: "bad" */
     KT_CHECK_EQ(atomic_load(&echo_rx.bad), K);
 
@@ -162,12 +162,12 @@ KTEST(vmbus_signals, "vmbus.signal_on_transition")
     s0 = chan_info_relid(ch->relid);
     for (int i = 0; i < K; i++)
         vmbus_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, 0, pkt, sizeof pkt);
-    KT_CHECK(KT_WAIT_UNTIL(chan_info_relid(ch->relid).packets_out - s0.packets_out >= K,
+    KT_CHECK(KT_WAIT_UNTIL(chan_info_relid(ch->relid).ctr.packets_out - s0.ctr.packets_out >= K,
                            KT_WAIT_MS));
     s1 = chan_info_relid(ch->relid);
     KT_CHECK(vmbus_ring_unmask(&ch->inbound));   /* data waiting, no signal coming */
     irq_restore(f);
-    KT_CHECK_EQ(s1.host_signals - s0.host_signals, 0);
+    KT_CHECK_EQ(s1.ctr.host_signals - s0.ctr.host_signals, 0);
     KT_CHECK(KT_WAIT_UNTIL(atomic_load(&echo_rx.bad) >= 2 * K, KT_WAIT_MS));
     KT_CHECK_EQ(atomic_load(&echo_rx.bad), 2 * K);
     KT_CHECK(vmbus_rescued_events() > rescued0);

@@ -313,8 +313,8 @@ static void test_ic(void)
     memcpy(body, &seq, 8);
     ic_reply(&ch, &h, body, 40, tid);
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.hb_ok, 1);
-    CHECK_EQ(info.hb_bad, 0);
+    CHECK_EQ(info.ctr.hb_ok, 1);
+    CHECK_EQ(info.ctr.hb_bad, 0);
     /* periodic: 2 s of polls without a clock (10 ms each) */
     for (int i = 0; i < 210; i++)
         vmbus_host_poll();
@@ -322,7 +322,7 @@ static void test_ic(void)
     CHECK_EQ(h.icmsgtype, IC_MSGTYPE_HEARTBEAT);
     ic_reply(&ch, &h, body, 40, tid);         /* forgot the +1 */
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.hb_bad, 1);
+    CHECK_EQ(info.ctr.hb_bad, 1);
 
     /* shutdown */
     open_dev(&ch, "hyperv", VMBUS_HOST_DEV_SHUTDOWN, 2);
@@ -339,7 +339,7 @@ static void test_ic(void)
     h.status = IC_STATUS_OK;
     ic_reply(&ch, &h, body, h.icmsgsize, tid);
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.shutdown_replies, 1);
+    CHECK_EQ(info.ctr.shutdown_replies, 1);
 
     /* timesync 4.0: a SYNC sample right after negotiation */
     open_dev(&ch, "hyperv", VMBUS_HOST_DEV_TIMESYNC, 2);
@@ -352,7 +352,7 @@ static void test_ic(void)
     CHECK(t.parenttime > IC_TIMESYNC_UNIX_EPOCH_100NS);
     ic_reply(&ch, &h, body, sizeof t, tid);
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.timesync_echoed, 1);
+    CHECK_EQ(info.ctr.timesync_echoed, 1);
 
     /* a guest choosing a version we never offered is not "ready" */
     open_dev(&ch, "hyperv", VMBUS_HOST_DEV_HEARTBEAT, 2);
@@ -455,7 +455,7 @@ static void ic_reply_checks(const char *host)
         CHECK_EQ(ic_rule_hits(), (uint64_t)bad + 1);
     }
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.hb_ok, 1);   /* only the good reply of round 3 */
+    CHECK_EQ(info.ctr.hb_ok, 1);   /* only the good reply of round 3 */
 }
 
 static void test_ic_reply_checks(void)
@@ -501,7 +501,7 @@ static void test_retarget_lag(void)
     CHECK_EQ(on_new, rounds - lag);
     struct vmbus_host_chan_info info;
     vmbus_host_chan_info(ch.relid, &info);
-    CHECK_EQ(info.old_vp_signals, lag);
+    CHECK_EQ(info.ctr.old_vp_signals, lag);
     struct vmbus_host_stats st;
     vmbus_host_get_stats(&st);
     CHECK_EQ(st.old_vp_signals, lag);
