@@ -213,8 +213,11 @@ static void cmd_vmbus_run(struct shell *sh, const struct shell_value *v)
 
 static const struct shell_cmd cmd_vmbus = { "vmbus", "version, offers, relids, high-water mark, each channel", SHELL_NO_ARGS, cmd_vmbus_run };
 
+/* The channel a command names, when VMBus is up; else NULL, said why. */
 static struct vmbus_channel *channel_or_say(struct shell *sh, const char *cmd, uint64_t relid)
 {
+    if (!vmbus_or_say(sh, cmd))
+        return NULL;
     struct vmbus_channel *ch = vmbus_relid_to_channel((uint32_t)relid);
     if (!ch)
         shell_printf(sh, "%s: no channel has relid %llu (high-water mark %u)\n", cmd, (unsigned long long)relid,
@@ -237,8 +240,6 @@ static void print_ring(struct shell *sh, const char *label, const struct vmbus_r
 
 static void cmd_ring_run(struct shell *sh, const struct shell_value *v)
 {
-    if (!vmbus_or_say(sh, "ring"))
-        return;
     struct vmbus_channel *ch = channel_or_say(sh, "ring", v[0].num);
     if (!ch)
         return;
@@ -273,37 +274,35 @@ struct echo_count {
 static struct echo_count echo;
 static uint64_t tx_next;      /* next sequence number to send */
 
+/* One echoed packet (in echo.buf): the next sequence number, or bad. */
+static void echo_packet(void *ctx, const struct vmbus_ring_pkt *pkt)
+{
+    const struct vmbus_channel *ch = ctx;
+    trace_ev(TRACE_IRQ, "ring_read", "relid=%u bytes=%u", ch->relid, pkt->total_len);
+    uint64_t seq;
+    if (pkt->payload_len == sizeof seq && pkt->desc.trans_id == echo.next) {
+        memcpy(&seq, echo.buf + pkt->payload_off, sizeof seq);
+        if (seq == echo.next) {
+            echo.next++;
+            atomic_fetch_add(&echo.packets, 1);
+            return;
+        }
+    }
+    atomic_fetch_add(&echo.bad, 1);
+}
+
 /* Interrupt context: drain with the ring masked, unmask, look again. */
 static void echo_cb(struct vmbus_channel *ch, void *ctx)
 {
     (void)ctx;
     struct vmbus_ring_pkt pkt;
-    int rc;
     atomic_fetch_add(&echo.calls, 1);
-    do {
-        vmbus_ring_mask(&ch->inbound);
-        while ((rc = vmbus_channel_recv(ch, echo.buf, sizeof echo.buf, &pkt)) == 1) {
-            trace_ev(TRACE_IRQ, "ring_read", "relid=%u bytes=%u", ch->relid, pkt.total_len);
-            uint64_t seq;
-            if (pkt.payload_len == sizeof seq && pkt.desc.trans_id == echo.next) {
-                memcpy(&seq, echo.buf + pkt.payload_off, sizeof seq);
-                if (seq == echo.next) {
-                    echo.next++;
-                    atomic_fetch_add(&echo.packets, 1);
-                    continue;
-                }
-            }
-            atomic_fetch_add(&echo.bad, 1);
-        }
-        vmbus_channel_recv_done(ch);
-    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+    vmbus_channel_drain(ch, echo.buf, sizeof echo.buf, echo_packet, ch, &pkt);
 }
 
 static void cmd_send_run(struct shell *sh, const struct shell_value *v)
 {
     static const struct vmbus_guid echo_class = VMBUS_CLASS_SINTER_ECHO;
-    if (!vmbus_or_say(sh, "send"))
-        return;
     struct vmbus_channel *ch = channel_or_say(sh, "send", v[0].num);
     if (!ch)
         return;
@@ -370,8 +369,6 @@ static const struct shell_cmd cmd_send = {
 
 static void cmd_retarget_run(struct shell *sh, const struct shell_value *v)
 {
-    if (!vmbus_or_say(sh, "retarget"))
-        return;
     struct vmbus_channel *ch = channel_or_say(sh, "retarget", v[0].num);
     if (!ch)
         return;

@@ -78,15 +78,15 @@ static uint32_t machine_current_vp(void) { return this_cpu()->index; }
  * settled on; a page and a TIME_REF_COUNT from two clocks drift apart).
  * Without a rate: the guest's clock. */
 static uint64_t ref_tsc0;
-static uint64_t machine_tsc_hz;   /* = machine.tsc_hz, declared below */
+static struct hvsim_machine machine;   /* below; its tsc_hz is the rate */
 static uint64_t machine_ref_time_at(uint64_t tsc)
 {
-    return (uint64_t)((unsigned __int128)(tsc - ref_tsc0) * 10000000u / machine_tsc_hz);
+    return (uint64_t)((unsigned __int128)(tsc - ref_tsc0) * 10000000u / machine.tsc_hz);
 }
 
 static uint64_t machine_ref_time(void)
 {
-    return machine_tsc_hz ? machine_ref_time_at(rdtsc()) : clock_ns() / 100;
+    return machine.tsc_hz ? machine_ref_time_at(rdtsc()) : clock_ns() / 100;
 }
 static unsigned long machine_irq_save(void) { return (unsigned long)irq_save(); }
 static void machine_irq_restore(unsigned long f) { irq_restore(f); }
@@ -239,9 +239,8 @@ static void machine_rates(void)
         tsc = lapic_div16 = 0;
         how = "nothing";
     }
-    machine.tsc_hz = tsc;
     ref_tsc0 = rdtsc();
-    machine_tsc_hz = tsc;
+    machine.tsc_hz = tsc;
     machine.ref_time_at_tsc = tsc ? machine_ref_time_at : NULL;
     machine.apic_hz = lapic_div16 * 16;
     log_info("hvsim", "host: platform TSC %llu kHz, APIC timer %llu kHz (from %s)",

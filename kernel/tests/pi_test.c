@@ -52,6 +52,20 @@ static void record_cpu(void *ctx, struct trap_frame *f)
         __atomic_fetch_add(&ran_on[c][k], 1, __ATOMIC_RELAXED);
 }
 
+/* The CPUs the tests use: the first STORM_CPUS. */
+static unsigned test_cpus(void)
+{
+    return cpu_count < STORM_CPUS ? cpu_count : STORM_CPUS;
+}
+
+/* ran_on cleared and the vectors recording into it; the CPUs to test. */
+static unsigned start_recording(void)
+{
+    __builtin_memset(ran_on, 0, sizeof ran_on);
+    KT_CHECK(alloc_vectors(record_cpu));
+    return test_cpus();
+}
+
 static bool wait_ran(unsigned cpu, unsigned k, uint64_t want)
 {
     uint64_t end = clock_ns() + 5000000000ull;
@@ -65,9 +79,7 @@ static bool wait_ran(unsigned cpu, unsigned k, uint64_t want)
  * the posted vector in the frame, exactly once. */
 KTEST(layout_and_target, "pi.layout_and_target")
 {
-    __builtin_memset(ran_on, 0, sizeof ran_on);
-    KT_CHECK(alloc_vectors(record_cpu));
-    unsigned n = cpu_count < STORM_CPUS ? cpu_count : STORM_CPUS;
+    unsigned n = start_recording();
     for (unsigned i = 0; i < n; i++) {
         struct pi_desc *d = pi_desc_of(i);
         KT_CHECK_EQ((uintptr_t)d % 64, 0);
@@ -90,9 +102,7 @@ KTEST(layout_and_target, "pi.layout_and_target")
  * notification was sent, so nothing can run it); SN cleared: it runs. */
 KTEST(sn_holds_then_delivers, "pi.sn_holds_then_delivers")
 {
-    __builtin_memset(ran_on, 0, sizeof ran_on);
-    KT_CHECK(alloc_vectors(record_cpu));
-    unsigned n = cpu_count < STORM_CPUS ? cpu_count : STORM_CPUS;
+    unsigned n = start_recording();
     for (unsigned i = 0; i < n; i++) {
         struct pi_desc *d = pi_desc_of(i);
         struct pi_stats before, after;
@@ -182,7 +192,7 @@ static void poster(void *arg)
 
 KTEST_T(storm, "pi.storm_every_cpu_exactly_once", 120000)
 {
-    storm_n = cpu_count < STORM_CPUS ? cpu_count : STORM_CPUS;
+    storm_n = test_cpus();
     storm_m = STORM_EVENTS_MAX / (storm_n * storm_n * NVEC);
     if (storm_m > 100)
         storm_m = 100;

@@ -83,10 +83,11 @@ static size_t build_packet(uint8_t *buf, uint64_t seq)
     return sizeof h + h.len;
 }
 
-static void check_packet(const struct vmbus_ring_pkt *pkt, const uint8_t *buf)
+/* One packet, copied to buf (vmbus_channel_drain's callback). */
+static void check_packet(void *buf, const struct vmbus_ring_pkt *pkt)
 {
     struct echo_hdr h;
-    const uint8_t *p = buf + pkt->payload_off;
+    const uint8_t *p = (const uint8_t *)buf + pkt->payload_off;
     if (pkt->desc.type != VMBUS_PKT_DATA_INBAND || pkt->payload_len < sizeof h) {
         atomic_fetch_add(&echo_rx.bad, 1);
         return;
@@ -113,16 +114,10 @@ void echo_callback(struct vmbus_channel *ch, void *ctx)
 {
     (void)ctx;
     struct vmbus_ring_pkt pkt;
-    int rc;
     atomic_fetch_add(&echo_rx.calls, 1);
-    do {
-        vmbus_ring_mask(&ch->inbound);
-        while ((rc = vmbus_channel_recv(ch, echo_rx.buf, sizeof echo_rx.buf, &pkt)) == 1)
-            check_packet(&pkt, echo_rx.buf);
-        vmbus_channel_recv_done(ch);
-        if (rc < 0)
-            atomic_fetch_add(&echo_rx.errors, 1);
-    } while (vmbus_ring_unmask(&ch->inbound) && rc == 0);
+    if (vmbus_channel_drain(ch, echo_rx.buf, sizeof echo_rx.buf, check_packet, echo_rx.buf,
+                            &pkt) < 0)
+        atomic_fetch_add(&echo_rx.errors, 1);
 }
 
 /* However the test ends, the echo channel it opened is closed again, so
@@ -170,6 +165,11 @@ struct vmbus_channel *echo_find_open(void)
         return NULL;
     KT_CHECK_EQ(echo_open(ch), VMBUS_OK);
     return ch->open ? ch : NULL;
+}
+
+struct vmbus_channel *echo_test_begin(void)
+{
+    return vmbus_test_begin() ? echo_find_open() : NULL;
 }
 
 struct echo_result echo_run(struct vmbus_channel *ch, uint64_t first, uint64_t n,

@@ -31,6 +31,9 @@ struct vmbus_channel *echo_find(void);
 int echo_open(struct vmbus_channel *ch);
 /* echo_find then echo_open: the open echo channel, or NULL (test failed). */
 struct vmbus_channel *echo_find_open(void);
+/* vmbus_test_begin then echo_find_open: the open echo channel, or NULL
+ * (the test skipped or failed). */
+struct vmbus_channel *echo_test_begin(void);
 /* The callback, for tests that run it by hand (interrupts off). */
 void echo_callback(struct vmbus_channel *ch, void *ctx);
 

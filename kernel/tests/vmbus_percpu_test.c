@@ -2,14 +2,13 @@
  * moved (MODIFYCHANNEL) to each CPU's VP in turn, and that CPU's SIEF scan
  * takes its echoes; and every CPU takes a posted notification. */
 #include <stddef.h>
-#include <string.h>
-#include "kernel/options.h"
 #include "kernel/ktest.h"
 #include "kernel/tests/vmbus_echo.h"
 #include "kernel/percpu.h"
 #include "kernel/irq.h"
 #include "kernel/clock.h"
 #include "drivers/hv/hv.h"
+#include "drivers/hvsim/hvsim_kernel.h"
 #include "drivers/vmbus_kernel.h"
 #include "arch/x86_64/posted_intr.h"
 #include "arch/x86_64/cpu.h"
@@ -29,8 +28,7 @@ KTEST_T(every_cpu, "vmbus.every_cpu_takes_interrupts", 60000)
     struct vmbus_channel *ch = echo_find_open();
     if (!ch)
         return;
-    const char *inj = option_str("hvsim.inject");
-    bool posted_mode = inj && strcmp(inj, "posted") == 0;
+    bool posted_mode = hvsim_kernel_injects_posted();
     uint32_t home = ch->target_vp;
     uint64_t seq = 0;
     /* Below 4.1 there is no MODIFYCHANNEL: only the channel's own CPU. */

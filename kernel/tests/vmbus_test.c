@@ -125,9 +125,7 @@ KTEST(vmbus_timesync, "vmbus.ic_timesync")
 #define K 16
 KTEST(vmbus_signals, "vmbus.signal_on_transition")
 {
-    if (!vmbus_test_begin())
-        return;
-    struct vmbus_channel *ch = echo_find_open();
+    struct vmbus_channel *ch = echo_test_begin();
     if (!ch)
         return;
     uint32_t my_vp = hv_vp_index(this_cpu()->index);
@@ -180,9 +178,7 @@ KTEST(vmbus_signals, "vmbus.signal_on_transition")
  * its rule; the test announces both, so the post-check passes. */
 KTEST(vmbus_strict, "vmbus.strict_catches_violations")
 {
-    if (!vmbus_test_begin())
-        return;
-    struct vmbus_channel *ch = echo_find_open();
+    struct vmbus_channel *ch = echo_test_begin();
     if (!ch)
         return;
     struct vmbus_host_stats s0 = host_stats();
