@@ -105,6 +105,34 @@ static void on_offer(const struct vmbus_msg_offer_channel *m)
            ch->sub_channel_index);
 }
 
+/* The answers a process-context waiter sleeps on: its slot in vmbus_conn,
+ * and where in the message are the keys it was armed with (key2 0: not
+ * compared) and the status (0: none, the answer is a success). Offsets and
+ * names inline: a table without relocations. */
+#define SLOT(name) offsetof(struct vmbus_connection, name)
+#define AT(msg, field) offsetof(struct vmbus_msg_##msg, field)
+static const struct answer {
+    uint8_t type, slot, key1, key2, status;
+    char what[23];
+} answers[] = {
+    { VMBUS_MSG_GPADL_CREATED, SLOT(gpadl_created), AT(gpadl_created, child_relid),
+      AT(gpadl_created, gpadl), AT(gpadl_created, creation_status), "GPADL_CREATED" },
+    { VMBUS_MSG_GPADL_TORNDOWN, SLOT(gpadl_torndown), AT(gpadl_torndown, gpadl), 0, 0,
+      "GPADL_TORNDOWN" },
+    { VMBUS_MSG_OPENCHANNEL_RESULT, SLOT(open_result), AT(open_result, child_relid),
+      AT(open_result, openid), AT(open_result, status), "OPENCHANNEL_RESULT" },
+    { VMBUS_MSG_MODIFYCHANNEL_RESPONSE, SLOT(modify_response),
+      AT(modify_channel_response, child_relid), 0, AT(modify_channel_response, status),
+      "MODIFYCHANNEL_RESPONSE" },
+};
+#undef AT
+#undef SLOT
+
+static struct vmbus_wait_slot *answer_slot(const struct answer *a)
+{
+    return (struct vmbus_wait_slot *)((char *)&vmbus_conn + a->slot);
+}
+
 static void on_rescind(const struct vmbus_msg_relid *m)
 {
     struct vmbus_channel *ch = vmbus_relid_to_channel(m->child_relid);
@@ -115,27 +143,40 @@ static void on_rescind(const struct vmbus_msg_relid *m)
     tracef(TRACE_VMBUS, "vmbus", "rescind relid %u", m->child_relid);
     atomic_store_explicit(&ch->rescinded, true, memory_order_release);
     /* A waiter for this channel would otherwise wait for an answer that
-     * will never come. */
-    struct vmbus_wait_slot *slots[] = { &vmbus_conn.gpadl_created,
-                                        &vmbus_conn.open_result,
-                                        &vmbus_conn.modify_response };
-    for (unsigned i = 0; i < 3; i++)
-        if (slots[i]->armed && slots[i]->key1 == ch->relid)
-            complete_slot(slots[i], 0xffffffffu);
-    /* GPADL_TORNDOWN is keyed (gpadl, relid): Linux vmbus_rescind_cleanup
-     * wakes a teardown waiter of this channel as well. */
-    if (vmbus_conn.gpadl_torndown.armed && vmbus_conn.gpadl_torndown.key2 == ch->relid)
-        complete_slot(&vmbus_conn.gpadl_torndown, 0xffffffffu);
+     * will never come. GPADL_TORNDOWN is keyed (gpadl, relid): Linux
+     * vmbus_rescind_cleanup wakes a teardown waiter of this channel as well. */
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+        struct vmbus_wait_slot *s = answer_slot(&answers[i]);
+        uint32_t relid = answers[i].type == VMBUS_MSG_GPADL_TORNDOWN ? s->key2 : s->key1;
+        if (s->armed && relid == ch->relid)
+            complete_slot(s, 0xffffffffu);
+    }
 }
 
-static void on_answer(struct vmbus_wait_slot *s, const char *what, bool match,
-                      uint32_t status)
+static uint32_t u32_at(const uint8_t *m, size_t off)
 {
-    if (!s->armed || !match) {
-        log_warn("vmbus", "unexpected %s ignored", what);
+    uint32_t v;
+    memcpy(&v, m + off, sizeof v);
+    return v;
+}
+
+static void on_answer(const struct answer *a, const uint8_t *m)
+{
+    struct vmbus_wait_slot *s = answer_slot(a);
+    if (!s->armed || s->key1 != u32_at(m, a->key1) || (a->key2 && s->key2 != u32_at(m, a->key2))) {
+        log_warn("vmbus", "unexpected %s ignored", a->what);
         return;
     }
-    complete_slot(s, status);
+    complete_slot(s, a->status ? u32_at(m, a->status) : 0);
+}
+
+/* An answer that only sets a flag, in the one state that expects it. */
+static void on_flag(atomic_bool *flag, int state, const char *what)
+{
+    if (atomic_load(&vmbus_conn.state) == state)
+        atomic_store_explicit(flag, true, memory_order_release);
+    else
+        log_warn("vmbus", "unexpected %s ignored", what);
 }
 
 void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len)
@@ -147,10 +188,6 @@ void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len)
         struct vmbus_msg_version_response version;
         struct vmbus_msg_offer_channel offer;
         struct vmbus_msg_relid relid;
-        struct vmbus_msg_gpadl_created gpadl_created;
-        struct vmbus_msg_gpadl_torndown gpadl_torndown;
-        struct vmbus_msg_open_result open_result;
-        struct vmbus_msg_modify_channel_response modify;
     } m;
     /* Only SynIC messages of the VMBus type carry channel messages (TLFS
      * message types; Linux vmbus_on_msg_dpc checks the same). */
@@ -186,36 +223,15 @@ void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len)
         on_rescind(&m.relid);
         break;
     case VMBUS_MSG_ALLOFFERS_DELIVERED:
-        if (atomic_load(&c->state) == VMBUS_REQUESTING_OFFERS)
-            atomic_store_explicit(&c->alloffers, true, memory_order_release);
-        else
-            log_warn("vmbus", "unexpected ALLOFFERS_DELIVERED ignored");
-        break;
-    case VMBUS_MSG_GPADL_CREATED:
-        on_answer(&c->gpadl_created, "GPADL_CREATED",
-                  c->gpadl_created.key1 == m.gpadl_created.child_relid &&
-                  c->gpadl_created.key2 == m.gpadl_created.gpadl,
-                  m.gpadl_created.creation_status);
-        break;
-    case VMBUS_MSG_GPADL_TORNDOWN:
-        on_answer(&c->gpadl_torndown, "GPADL_TORNDOWN",
-                  c->gpadl_torndown.key1 == m.gpadl_torndown.gpadl, 0);
-        break;
-    case VMBUS_MSG_OPENCHANNEL_RESULT:
-        on_answer(&c->open_result, "OPENCHANNEL_RESULT",
-                  c->open_result.key1 == m.open_result.child_relid &&
-                  c->open_result.key2 == m.open_result.openid,
-                  m.open_result.status);
-        break;
-    case VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
-        on_answer(&c->modify_response, "MODIFYCHANNEL_RESPONSE",
-                  c->modify_response.key1 == m.modify.child_relid, m.modify.status);
+        on_flag(&c->alloffers, VMBUS_REQUESTING_OFFERS, "ALLOFFERS_DELIVERED");
         break;
     case VMBUS_MSG_UNLOAD_RESPONSE:
-        if (atomic_load(&c->state) == VMBUS_UNLOADING)
-            atomic_store_explicit(&c->unload_done, true, memory_order_release);
-        else
-            log_warn("vmbus", "unexpected UNLOAD_RESPONSE ignored");
+        on_flag(&c->unload_done, VMBUS_UNLOADING, "UNLOAD_RESPONSE");
+        break;
+    default:   /* an answer (min_len let no other type through) */
+        for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+            if (answers[i].type == type)
+                on_answer(&answers[i], m.bytes);
         break;
     }
 }
