@@ -73,8 +73,6 @@ static int timed(void)
 
 static int callgrind_mode(void)
 {
-#if HAVE_CALLGRIND
-    BENCH_REQUIRE_VALGRIND();
     for (unsigned c = 0; c < NCOUNTS; c++) {
         unsigned n = counts[c];
         bring_up(n);   /* warm-up */
@@ -93,16 +91,10 @@ static int callgrind_mode(void)
     }
     vmbus_disconnect();
     return 0;
-#else
-    BENCH_FAIL("built without <valgrind/callgrind.h>");
-#endif
 }
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
     vmbus_driver_register(&bench_driver);
-    if (argc > 1 && strcmp(argv[1], "--callgrind") == 0)
-        return callgrind_mode();
-    return timed();
+    return bench_main(argc, argv, timed, callgrind_mode);
 }

@@ -120,10 +120,8 @@ static void *page_alloc(size_t n)
 }
 
 /* Fixed work per payload size and variant, one callgrind dump each. */
-static void callgrind_mode(void)
+static int callgrind_mode(void)
 {
-#if HAVE_CALLGRIND
-    BENCH_REQUIRE_VALGRIND();
     static const size_t lens[] = { 64, 256, 1024, 4096 };
     for (unsigned s = 0; s < sizeof lens / sizeof lens[0]; s++) {
         size_t len = lens[s];
@@ -146,14 +144,11 @@ static void callgrind_mode(void)
             CALLGRIND_DUMP_STATS_AT(label);
         }
     }
-#else
-    BENCH_FAIL("built without <valgrind/callgrind.h>");
-#endif
+    return 0;
 }
 
-int main(int argc, char **argv)
+static void setup(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
     ring_mem = page_alloc(RING_BYTES);
     src = page_alloc(8192);
     dst = page_alloc(8192);
@@ -165,11 +160,10 @@ int main(int argc, char **argv)
     if (vmbus_ring_init(&prod, ring_mem, RING_BYTES, "bench-prod") != 0 ||
         vmbus_ring_attach(&cons, ring_mem, RING_BYTES, "bench-cons") != 0)
         BENCH_FAIL("ring setup");
-    if (argc > 1 && strcmp(argv[1], "--callgrind") == 0) {
-        callgrind_mode();
-        return 0;
-    }
+}
 
+static int timed(void)
+{
     static const struct { size_t len; unsigned packets; } sizes[] = {
         { 64, 1u << 16 },      /* 4 MiB of payload per rep */
         { 4096, 1u << 12 },    /* 16 MiB */
@@ -217,4 +211,10 @@ int main(int argc, char **argv)
     free(bulk_src);
     free(bulk_dst);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setup();
+    return bench_main(argc, argv, timed, callgrind_mode);
 }

@@ -83,46 +83,97 @@ echo
 echo "== 5. VMBus bring-up against the number of offers"
 run bringup_bench
 
-# Deterministic instruction counts for the SIEF variants (optional).
-if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null &&
-   command -v callgrind_annotate > /dev/null; then
+# callgrind TAG BENCH HEADING...: BENCH --callgrind under valgrind, its
+# dumps in $TMP/TAG.out.*, after the heading lines; then read_TAG turns
+# the dumps into a table and summary lines. A failed run is shown and
+# skipped; BENCH_CALLGRIND=0 skips them all.
+callgrind() {
+    local tag=$1 bench=$2
+    shift 2
+    [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null || return 0
     echo
-    echo "== 1b. SIEF scan, instructions per interrupt (valgrind --tool=callgrind, inclusive"
-    echo "   of each scan function: dispatch and callback included, bit setting excluded)"
-    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
-            "$OUT_ABS/sief_bench" --callgrind > "$TMP/cg.log" 2>&1); then
-        printf '%8s %-6s %9s %9s %9s %9s %9s %12s %9s  %s\n' channels pattern full hwm bitwise \
-            freebsd full/hwm bitwise/hwm hwm/fbsd "target hwm/fbsd <= 1.00x"
-        i=1
-        while f=$TMP/cg.out.$i && [ -f "$f" ]; do
-            i=$((i + 1))
-            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
-            callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$f" 2> /dev/null |
-            awk -v label="$label" '
-                BEGIN { n = split(label, kv, " ")
-                        for (i = 1; i <= n; i++) { split(kv[i], p, "="); L[p[1]] = p[2] } }
-                match($0, /:(vmbus|bench)_sief_scan_(full|hwm|bitwise|freebsd) \[/) {
-                    fn = substr($0, RSTART + 1, RLENGTH - 3); sub(/^(vmbus|bench)_sief_scan_/, "", fn)
-                    if (!(fn in ir)) { v = $1; gsub(",", "", v); ir[fn] = v / L["scans"] } }
-                END {
-                    if (ir["hwm"] == 0 || ir["freebsd"] == 0) { print "  (could not read " label ")"; exit 1 }
-                    r = ir["hwm"] / ir["freebsd"]
-                    printf "%8s %-6s %9.1f %9.1f %9.1f %9.1f %8.2fx %11.2fx %8.2fx  %s\n", L["channels"],
-                        L["pattern"], ir["full"], ir["hwm"], ir["bitwise"], ir["freebsd"],
-                        ir["full"] / ir["hwm"], ir["bitwise"] / ir["hwm"], r, (r <= 1.0 ? "met" : "MISSED")
-                }' | tee -a "$TMP/cg.table"
-        done
-        awk '$2 == "none" && $1 != 2047 { r = r s $7; s = " / " }
-             { if ($9 + 0 > worst) worst = $9 + 0; if ($10 != "met") missed++ ; n++ }
-             END { if (r != "") print "summary: SIEF full/hwm instructions, empty interrupt: " r \
-                   " at 8 / 100 / 1000 channels (callgrind)"
-                   if (n) printf "summary: SIEF hwm/FreeBSD-shape instructions, worst of %d configurations: %.2fx; target <= 1.00x: %s\n", \
-                       n, worst, (missed ? "MISSED in " missed : "met") }' "$TMP/cg.table" >> "$TMP/summary"
+    printf '%s\n' "$@"
+    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/$tag.out" \
+            "$OUT_ABS/$bench" --callgrind > "$TMP/$tag.log" 2>&1); then
+        "read_$tag"
     else
         echo "  callgrind run failed (skipped):"
-        tail -n 5 "$TMP/cg.log" | sed 's/^/  | /'
+        tail -n 5 "$TMP/$tag.log" | sed 's/^/  | /'
     fi
-fi
+}
+
+# SIEF scans: each scan function's inclusive instructions per scan.
+read_cg() {
+    printf '%8s %-6s %9s %9s %9s %9s %9s %12s %9s  %s\n' channels pattern full hwm bitwise \
+        freebsd full/hwm bitwise/hwm hwm/fbsd "target hwm/fbsd <= 1.00x"
+    i=1
+    while f=$TMP/cg.out.$i && [ -f "$f" ]; do
+        i=$((i + 1))
+        label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+        callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$f" 2> /dev/null |
+        awk -v label="$label" '
+            BEGIN { n = split(label, kv, " ")
+                    for (i = 1; i <= n; i++) { split(kv[i], p, "="); L[p[1]] = p[2] } }
+            match($0, /:(vmbus|bench)_sief_scan_(full|hwm|bitwise|freebsd) \[/) {
+                fn = substr($0, RSTART + 1, RLENGTH - 3); sub(/^(vmbus|bench)_sief_scan_/, "", fn)
+                if (!(fn in ir)) { v = $1; gsub(",", "", v); ir[fn] = v / L["scans"] } }
+            END {
+                if (ir["hwm"] == 0 || ir["freebsd"] == 0) { print "  (could not read " label ")"; exit 1 }
+                r = ir["hwm"] / ir["freebsd"]
+                printf "%8s %-6s %9.1f %9.1f %9.1f %9.1f %8.2fx %11.2fx %8.2fx  %s\n", L["channels"],
+                    L["pattern"], ir["full"], ir["hwm"], ir["bitwise"], ir["freebsd"],
+                    ir["full"] / ir["hwm"], ir["bitwise"] / ir["hwm"], r, (r <= 1.0 ? "met" : "MISSED")
+            }' | tee -a "$TMP/cg.table"
+    done
+    awk '$2 == "none" && $1 != 2047 { r = r s $7; s = " / " }
+         { if ($9 + 0 > worst) worst = $9 + 0; if ($10 != "met") missed++ ; n++ }
+         END { if (r != "") print "summary: SIEF full/hwm instructions, empty interrupt: " r \
+               " at 8 / 100 / 1000 channels (callgrind)"
+               if (n) printf "summary: SIEF hwm/FreeBSD-shape instructions, worst of %d configurations: %.2fx; target <= 1.00x: %s\n", \
+                   n, worst, (missed ? "MISSED in " missed : "met") }' "$TMP/cg.table" >> "$TMP/summary"
+}
+
+# The ring against its copy floor: instructions per packet.
+read_cgr() {
+    for f in "$TMP"/cgr.out.*; do
+        label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+        echo "$label $(sed -n 's/^summary: //p' "$f")"
+    done | awk '
+        { for (i = 1; i <= NF - 1; i++) { split($i, p, "="); L[p[1]] = p[2] }
+          ir[L["variant"], L["payload"]] = $NF / L["packets"]
+          if (!(L["payload"] in seen)) { seen[L["payload"]] = 1; order[n++] = L["payload"] } }
+        END {
+          printf "%8s %10s %10s %8s  %s\n", "payload", "ring", "copy", "ring/copy", "target"
+          for (k = 0; k < n; k++) {
+              b = order[k]; r = ir["ring", b]; c = ir["copy", b]; t = ""; ok = 1
+              if (b == 64)   { t = "<= 250 and <= 3.00x"; ok = r <= 250 && r <= 3 * c }
+              if (b == 256)  { t = "<= 300";              ok = r <= 300 }
+              if (b == 4096) { t = "<= 1.20x";            ok = r <= 1.2 * c }
+              v = t == "" ? "" : (ok ? "met" : "MISSED")
+              printf "%6d B %10.1f %10.1f %7.2fx  %s %s\n", b, r, c, r / c, t, v
+              if (t != "")
+                  printf "summary: ring %d B: %.0f instructions per send+receive, %.2fx copy in+out; target %s: %s\n", \
+                      b, r, r / c, t, v > "/dev/stderr"
+          } }' 2>> "$TMP/summary"
+}
+
+# Bring-up: instructions per offer, and the marginal cost per offer.
+read_cgb() {
+    for f in "$TMP"/cgb.out.*; do
+        echo "$(sed -n 's/^desc: Trigger: Client Request: offers=//p' "$f") $(sed -n 's/^summary: //p' "$f")"
+    done | sort -n | awk '
+        BEGIN { printf "%8s %12s %12s %16s\n", "offers", "instructions", "per offer", "marginal/offer" }
+        { m = NR > 1 ? sprintf("%.0f", ($2 - pi) / ($1 - pn)) : "-"
+          printf "%8d %12d %12.0f %16s\n", $1, $2, $2 / $1, m
+          if (NR == 2) m100 = m; last = m; pn = $1; pi = $2 }
+        END { printf "summary: bring-up marginal instructions per offer: %s (to 100) ... %s (to 2047): %.2fx, flat if near 1\n", \
+                  m100, last, last / m100 > "/dev/stderr" }' 2>> "$TMP/summary"
+}
+
+# Deterministic instruction counts for the SIEF variants (optional).
+command -v callgrind_annotate > /dev/null &&
+    callgrind cg sief_bench "== 1b. SIEF scan, instructions per interrupt (valgrind --tool=callgrind, inclusive" \
+        "   of each scan function: dispatch and callback included, bit setting excluded)"
 
 # In-kernel: posted-interrupt delivery against direct IPIs (bench=pi, kernel/
 # bench_pi.c), one QEMU boot on 2 CPUs; BENCH_QEMU=0 skips it.
@@ -150,59 +201,12 @@ if [ "${BENCH_QEMU:-1}" != 0 ] && [ -f "$BUILD/sinter.efi" ]; then
 fi
 
 # Deterministic instruction counts for the ring against its copy floor.
-if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
-    echo
-    echo "== 2b. ring send+receive, instructions per packet (callgrind; the bench loop of"
-    echo "   each variant included) against copy in+out of the same bytes"
-    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cgr.out" \
-            "$OUT_ABS/ring_bench" --callgrind > "$TMP/cgr.log" 2>&1); then
-        for f in "$TMP"/cgr.out.*; do
-            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
-            echo "$label $(sed -n 's/^summary: //p' "$f")"
-        done | awk '
-            { for (i = 1; i <= NF - 1; i++) { split($i, p, "="); L[p[1]] = p[2] }
-              ir[L["variant"], L["payload"]] = $NF / L["packets"]
-              if (!(L["payload"] in seen)) { seen[L["payload"]] = 1; order[n++] = L["payload"] } }
-            END {
-              printf "%8s %10s %10s %8s  %s\n", "payload", "ring", "copy", "ring/copy", "target"
-              for (k = 0; k < n; k++) {
-                  b = order[k]; r = ir["ring", b]; c = ir["copy", b]; t = ""; ok = 1
-                  if (b == 64)   { t = "<= 250 and <= 3.00x"; ok = r <= 250 && r <= 3 * c }
-                  if (b == 256)  { t = "<= 300";              ok = r <= 300 }
-                  if (b == 4096) { t = "<= 1.20x";            ok = r <= 1.2 * c }
-                  v = t == "" ? "" : (ok ? "met" : "MISSED")
-                  printf "%6d B %10.1f %10.1f %7.2fx  %s %s\n", b, r, c, r / c, t, v
-                  if (t != "")
-                      printf "summary: ring %d B: %.0f instructions per send+receive, %.2fx copy in+out; target %s: %s\n", \
-                          b, r, r / c, t, v > "/dev/stderr"
-              } }' 2>> "$TMP/summary"
-    else
-        echo "  callgrind run failed (skipped):"
-        tail -n 5 "$TMP/cgr.log" | sed 's/^/  | /'
-    fi
-fi
+callgrind cgr ring_bench "== 2b. ring send+receive, instructions per packet (callgrind; the bench loop of" \
+    "   each variant included) against copy in+out of the same bytes"
 
 # Instructions per offer of the bring-up (optional): the curve.
-if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
-    echo
-    echo "== 5b. bring-up, instructions from INITIATE_CONTACT to all channels bound (callgrind,"
-    echo "   fake host's work included); the marginal cost per offer should stay flat"
-    if (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file="$TMP/cgb.out" \
-            "$OUT_ABS/bringup_bench" --callgrind > "$TMP/cgb.log" 2>&1); then
-        for f in "$TMP"/cgb.out.*; do
-            echo "$(sed -n 's/^desc: Trigger: Client Request: offers=//p' "$f") $(sed -n 's/^summary: //p' "$f")"
-        done | sort -n | awk '
-            BEGIN { printf "%8s %12s %12s %16s\n", "offers", "instructions", "per offer", "marginal/offer" }
-            { m = NR > 1 ? sprintf("%.0f", ($2 - pi) / ($1 - pn)) : "-"
-              printf "%8d %12d %12.0f %16s\n", $1, $2, $2 / $1, m
-              if (NR == 2) m100 = m; last = m; pn = $1; pi = $2 }
-            END { printf "summary: bring-up marginal instructions per offer: %s (to 100) ... %s (to 2047): %.2fx, flat if near 1\n", \
-                      m100, last, last / m100 > "/dev/stderr" }' 2>> "$TMP/summary"
-    else
-        echo "  callgrind run failed (skipped):"
-        tail -n 5 "$TMP/cgb.log" | sed 's/^/  | /'
-    fi
-fi
+callgrind cgb bringup_bench "== 5b. bring-up, instructions from INITIATE_CONTACT to all channels bound (callgrind," \
+    "   fake host's work included); the marginal cost per offer should stay flat"
 
 echo
 echo "== summary ($(($(date +%s) - start)) s, load average $(cut -d' ' -f1-3 /proc/loadavg) at end)"

@@ -348,8 +348,6 @@ static int timed(void)
 /* Fixed work per configuration, one callgrind dump each. */
 static int callgrind_mode(void)
 {
-#if HAVE_CALLGRIND
-    BENCH_REQUIRE_VALGRIND();
     for (unsigned c = 0; c < NCOUNTS; c++) {
         unsigned n = channel_counts[c];
         setup_channels(n);
@@ -367,15 +365,9 @@ static int callgrind_mode(void)
         vmbus_disconnect();
     }
     return 0;
-#else
-    BENCH_FAIL("built without <valgrind/callgrind.h>");
-#endif
 }
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc > 1 && strcmp(argv[1], "--callgrind") == 0)
-        return callgrind_mode();
-    return timed();
+    return bench_main(argc, argv, timed, callgrind_mode);
 }
