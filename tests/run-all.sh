@@ -69,26 +69,17 @@ if [ -n "$FUZZ_TARGETS" ]; then
     t_part=$(now_ms)
     # The hand-made seeds are what tests/fuzz/make_seeds.py writes.
     LABEL=fuzz run_host fuzz_seeds python3 tests/fuzz/make_seeds.py --check
+    . tests/fuzz/fuzz_one.sh
+    fuzz_note() {  # target log rc
+        [ "$3" -eq 0 ] && grep -o 'Done [0-9]* runs' "$2" | tail -1
+    }
     for t in $FUZZ_TARGETS; do
         # Smoke runs start from the checked-in seeds into a scratch corpus
         # (make fuzz keeps a lasting one under build/fuzz-corpus).
-        corpus=$RESULTS/fuzz-$t-corpus
-        mkdir -p "$corpus"
-        seeds=tests/fuzz/corpus/$t
-        t0=$(now_ms)
-        "$BUILD/fuzz/$t" -runs="${FUZZ_RUNS:-50000}" -seed=1 -max_len=4096 "$corpus" \
-            $( [ -d "$seeds" ] && echo "$seeds" ) > "$RESULTS/fuzz-$t.log" 2>&1
-        rc=$?
-        echo "$rc" > "$RESULTS/fuzz-$t.rc"
-        took "$t0" > "$RESULTS/fuzz-$t.secs"
-        if [ $rc -eq 0 ]; then
-            echo "fuzz: $t: 1 passed, 0 failed ($(grep -o 'Done [0-9]* runs' "$RESULTS/fuzz-$t.log" | tail -1))"
-            passed=$((passed + 1))
-        else
-            echo "fuzz: $t: 0 passed, 1 failed"
-            tail -n 30 "$RESULTS/fuzz-$t.log" | sed 's/^/  | /'
-            failed=$((failed + 1))
-        fi
+        fuzz_one "$t" "$RESULTS/fuzz-$t-corpus" "$RESULTS/fuzz-$t.log" \
+            -runs="${FUZZ_RUNS:-50000}" -seed=1
+        echo "$fuzz_rc" > "$RESULTS/fuzz-$t.rc"
+        took "$fuzz_t0" > "$RESULTS/fuzz-$t.secs"
     done
     timings="$timings fuzz $(took "$t_part")s,"
 fi

@@ -13,27 +13,27 @@ FUZZ_TIME=${FUZZ_TIME:-60}
 FUZZ_RUNS=${FUZZ_RUNS:-}
 if [ -n "$FUZZ_RUNS" ]; then limit="-runs=$FUZZ_RUNS" what="$FUZZ_RUNS runs"
 else limit="-max_total_time=$FUZZ_TIME" what="${FUZZ_TIME}s"; fi
+. tests/fuzz/fuzz_one.sh
+FUZZ_WRAP="nice -n 19"
+fuzz_note() {  # target log rc
+    if [ "$3" -ne 0 ]; then
+        echo "input kept in $BUILD/fuzz-crashes/$1"
+        return
+    fi
+    local secs=$(( ($(date +%s%3N) - fuzz_t0) / 1000 )) execs
+    [ "$secs" -gt 0 ] || secs=1
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$2" | tail -1)
+    echo "${execs:-?} execs in ${secs}s, $(( ${execs:-0} / secs )) execs/s;" \
+         "corpus $before -> $(find "$BUILD/fuzz-corpus/$1" -type f | wc -l) inputs"
+}
 passed=0 failed=0
 for t in $TARGETS; do
     corpus=$BUILD/fuzz-corpus/$t crashes=$BUILD/fuzz-crashes/$t
     mkdir -p "$corpus" "$crashes"
-    seeds=tests/fuzz/corpus/$t
     before=$(find "$corpus" -type f | wc -l)
     echo "== fuzz $t for $what (corpus $corpus: $before inputs)"
-    t0=$(date +%s)
-    if nice -n 19 "$BUILD/fuzz/$t" "$limit" -max_len=4096 -artifact_prefix="$crashes/" \
-        -print_final_stats=1 "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) \
-        > "$BUILD/fuzz-$t.log" 2>&1; then
-        secs=$(( $(date +%s) - t0 )); [ "$secs" -gt 0 ] || secs=1
-        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$BUILD/fuzz-$t.log" | tail -1)
-        echo "fuzz: $t: 1 passed, 0 failed (${execs:-?} execs in ${secs}s, $(( ${execs:-0} / secs )) execs/s;" \
-             "corpus $before -> $(find "$corpus" -type f | wc -l) inputs)"
-        passed=$((passed + 1))
-    else
-        echo "fuzz: $t: 0 passed, 1 failed (input kept in $crashes)"
-        tail -n 30 "$BUILD/fuzz-$t.log" | sed 's/^/  | /'
-        failed=$((failed + 1))
-    fi
+    fuzz_one "$t" "$corpus" "$BUILD/fuzz-$t.log" "$limit" -artifact_prefix="$crashes/" \
+        -print_final_stats=1
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
