@@ -70,67 +70,75 @@ static void f_cpuid(uint32_t leaf, uint32_t r[4])
     }
 }
 
+/* A bug of the host under test (BUG_NONE names none). */
+static bool has(enum bug b)
+{
+    return b != BUG_NONE && fake.bug == b;
+}
+
+/* The fake's MSRs besides the SINTs: what a correct host reads, what the
+ * row's bug makes it read instead (FAKE_GP: the read #GPs), and the bug
+ * that lets a write through (every write #GPs on a correct host: all are
+ * read-only or only read by the checks). TIME_REF_COUNT reads fake.now. */
+#define FAKE_GP UINT64_MAX
+static const struct fake_msr {
+    uint32_t msr;
+    uint64_t value;
+    enum bug bug;
+    uint64_t buggy;
+    enum bug writable;
+} msrs[] = {
+    { HV_X64_MSR_GUEST_OS_ID, HV_SINTER_GUEST_OS_ID, BUG_OS_ID_ZERO, 0, BUG_NONE },
+    { HV_X64_MSR_HYPERCALL, 0x5000 | HV_HYPERCALL_ENABLE, BUG_HYPERCALL_OFF, 0x5000, BUG_NONE },
+    { HV_X64_MSR_VP_INDEX, 1, BUG_NONE, 0, BUG_VP_INDEX_WRITABLE },
+    { HV_X64_MSR_TIME_REF_COUNT, 0, BUG_NONE, 0, BUG_REF_COUNT_WRITABLE },
+    { HV_X64_MSR_REFERENCE_TSC, 0x6000 | HV_SYNIC_PAGE_ENABLE, BUG_NONE, 0, BUG_NONE },
+    { HV_X64_MSR_TSC_FREQUENCY, 1000000000u, BUG_FREQ_GP, FAKE_GP, BUG_FREQ_WRITABLE },
+    { HV_X64_MSR_APIC_FREQUENCY, 1000000000u, BUG_FREQ_GP, FAKE_GP, BUG_FREQ_WRITABLE },
+    { HV_X64_MSR_SVERSION, HV_SYNIC_VERSION_1, BUG_SVERSION_2, 2, BUG_SVERSION_WRITABLE },
+    { HV_X64_MSR_STIMER0_CONFIG, 0, BUG_NONE, 0, BUG_NONE },
+};
+
+static const struct fake_msr *fake_msr(uint32_t msr)
+{
+    for (size_t i = 0; i < sizeof msrs / sizeof msrs[0]; i++)
+        if (msrs[i].msr == msr)
+            return &msrs[i];
+    return NULL;
+}
+
+static bool is_sint(uint32_t msr)
+{
+    return msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + HV_SYNIC_SINT_COUNT;
+}
+
 static int f_rdmsr(uint32_t msr, uint64_t *v)
 {
     *v = 0;
-    switch (msr) {
-    case HV_X64_MSR_GUEST_OS_ID:
-        *v = fake.bug == BUG_OS_ID_ZERO ? 0 : HV_SINTER_GUEST_OS_ID;
+    if (is_sint(msr)) {
+        *v = fake.sint[msr - HV_X64_MSR_SINT0];
         return 0;
-    case HV_X64_MSR_HYPERCALL:
-        *v = 0x5000 | (fake.bug == BUG_HYPERCALL_OFF ? 0 : HV_HYPERCALL_ENABLE);
-        return 0;
-    case HV_X64_MSR_VP_INDEX:
-        *v = 1;
-        return 0;
-    case HV_X64_MSR_TIME_REF_COUNT:
-        *v = fake.now++;
-        return 0;
-    case HV_X64_MSR_REFERENCE_TSC:
-        *v = 0x6000 | HV_SYNIC_PAGE_ENABLE;
-        return 0;
-    case HV_X64_MSR_TSC_FREQUENCY:
-    case HV_X64_MSR_APIC_FREQUENCY:
-        if (fake.bug == BUG_FREQ_GP)
-            return -1;
-        *v = 1000000000u;
-        return 0;
-    case HV_X64_MSR_SVERSION:
-        *v = fake.bug == BUG_SVERSION_2 ? 2 : HV_SYNIC_VERSION_1;
-        return 0;
-    case HV_X64_MSR_STIMER0_CONFIG:
-        return 0;
-    default:
-        if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + HV_SYNIC_SINT_COUNT) {
-            *v = fake.sint[msr - HV_X64_MSR_SINT0];
-            return 0;
-        }
-        return -1;
     }
+    const struct fake_msr *m = fake_msr(msr);
+    uint64_t val = !m ? FAKE_GP : msr == HV_X64_MSR_TIME_REF_COUNT ? fake.now++
+                 : has(m->bug) ? m->buggy : m->value;
+    if (val == FAKE_GP)
+        return -1;
+    *v = val;
+    return 0;
 }
 
 static int f_wrmsr(uint32_t msr, uint64_t v)
 {
-    switch (msr) {
-    case HV_X64_MSR_VP_INDEX:
-        return fake.bug == BUG_VP_INDEX_WRITABLE ? 0 : -1;
-    case HV_X64_MSR_TIME_REF_COUNT:
-        return fake.bug == BUG_REF_COUNT_WRITABLE ? 0 : -1;
-    case HV_X64_MSR_TSC_FREQUENCY:
-    case HV_X64_MSR_APIC_FREQUENCY:
-        return fake.bug == BUG_FREQ_WRITABLE ? 0 : -1;
-    case HV_X64_MSR_SVERSION:
-        return fake.bug == BUG_SVERSION_WRITABLE ? 0 : -1;
-    default:
-        if (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + HV_SYNIC_SINT_COUNT) {
-            if (!(v & HV_SINT_MASKED) && (v & HV_SINT_VECTOR_MASK) < HV_SYNIC_FIRST_VALID_VECTOR &&
-                fake.bug != BUG_SINT_LOW_OK)
-                return -1;
-            fake.sint[msr - HV_X64_MSR_SINT0] = v;
-            return 0;
-        }
-        return -1;   /* everything else the checks write is read-only */
+    if (is_sint(msr)) {
+        if (!(v & HV_SINT_MASKED) && (v & HV_SINT_VECTOR_MASK) < HV_SYNIC_FIRST_VALID_VECTOR &&
+            fake.bug != BUG_SINT_LOW_OK)
+            return -1;
+        fake.sint[msr - HV_X64_MSR_SINT0] = v;
+        return 0;
     }
+    const struct fake_msr *m = fake_msr(msr);
+    return m && has(m->writable) ? 0 : -1;
 }
 
 /* SignalEvent/PostMessage as the TLFS has them, with the bugs. */
