@@ -73,6 +73,10 @@ struct conf_check {
     unsigned arg;
 };
 #define CONF_CHECK(name, rule, fn, arg) { name "\0" rule, fn, arg }
+/* A group's checks, in report order, and their count. */
+#define CONF_GROUP(g, ...)                                          \
+    const struct conf_check conf_##g##_checks[] = { __VA_ARGS__ }; \
+    const size_t conf_##g##_count = sizeof conf_##g##_checks / sizeof conf_##g##_checks[0]
 #define CONF_RULE(c) ((c)->text + __builtin_strlen((c)->text) + 1)
 
 struct conf_group { const struct conf_check *checks; const size_t *n; };

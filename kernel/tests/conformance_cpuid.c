@@ -80,12 +80,9 @@ static enum conf_verdict privileges(const struct conf_host *h, unsigned arg, str
     return CONF_PASS;
 }
 
-const struct conf_check conf_cpuid_checks[] = {
+CONF_GROUP(cpuid,
     CONF_CHECK("cpuid.hypervisor_present", "TLFS Feature Discovery: CPUID.1:ECX bit 31 set", field, 0),
     CONF_CHECK("cpuid.vendor_signature", "TLFS Feature Discovery: vendor \"Microsoft Hv\"", vendor_leaf, 0),
     CONF_CHECK("cpuid.max_leaf", "TLFS Feature Discovery: max leaf >= 0x40000005", vendor_leaf, 1),
     CONF_CHECK("cpuid.interface_hv1", "TLFS Feature Discovery: interface \"Hv#1\"", field, 1),
-    CONF_CHECK("cpuid.privileges_match_msrs", "TLFS Feature Discovery: offered MSRs read", privileges, 0),
-};
-
-const size_t conf_cpuid_count = ARRAY_SIZE(conf_cpuid_checks);
+    CONF_CHECK("cpuid.privileges_match_msrs", "TLFS Feature Discovery: offered MSRs read", privileges, 0));

@@ -76,14 +76,11 @@ static enum conf_verdict probe(const struct conf_host *h, unsigned arg, struct c
     return CONF_PASS;
 }
 
-const struct conf_check conf_hcall_checks[] = {
+CONF_GROUP(hcall,
     CONF_CHECK("hcall.unknown_code", "TLFS Hypercalls: unknown code: INVALID_HYPERCALL_CODE", probe, PROBES(0, 2)),
     CONF_CHECK("hcall.rep_on_simple_call", "TLFS Hypercalls: rep on simple call: INVALID_HYPERCALL_INPUT", probe, PROBES(2, 2)),
     CONF_CHECK("hcall.reserved_control_bits", "TLFS Hypercalls: RsvdZ control bits: INVALID_HYPERCALL_INPUT", probe, PROBES(4, 3)),
     CONF_CHECK("hcall.input_alignment", "TLFS Hypercalls: misaligned input: INVALID_ALIGNMENT", probe, PROBES(7, 1)),
     CONF_CHECK("hcall.signal_event_unknown_connection", "TLFS HvCallSignalEvent: unknown connection: INVALID_CONNECTION_ID", probe, PROBES(8, 1)),
-    CONF_CHECK("hcall.post_message_unknown_connection", "TLFS HvCallPostMessage: unknown connection: INVALID_CONNECTION_ID", probe, PROBES(9, 1)),
-};
+    CONF_CHECK("hcall.post_message_unknown_connection", "TLFS HvCallPostMessage: unknown connection: INVALID_CONNECTION_ID", probe, PROBES(9, 1)));
 _Static_assert(ARRAY_SIZE(probes) == 10, "the PROBES() ranges above");
-
-const size_t conf_hcall_count = ARRAY_SIZE(conf_hcall_checks);

@@ -7,7 +7,6 @@
 #include "kernel/tests/conformance.h"
 #include "drivers/hv/hv.h"
 #include "drivers/hyperv/tlfs.h"
-#include "lib/array_size.h"
 
 
 static const struct { uint32_t msr, priv; uint64_t mask, want; } msrs[] = {
@@ -51,13 +50,10 @@ static enum conf_verdict read_only(const struct conf_host *h, unsigned i, struct
     return CONF_PASS;
 }
 
-const struct conf_check conf_msr_checks[] = {
+CONF_GROUP(msr,
     CONF_CHECK("msr.guest_os_id_reads_back", "TLFS Guest OS Identity: GUEST_OS_ID reads back", reads, OS_ID),
     CONF_CHECK("msr.hypercall_page_enabled", "TLFS Hypercall Interface: HYPERCALL Enable reads back", reads, HYPERCALL),
     CONF_CHECK("msr.sversion", "TLFS SynIC: SVERSION is 1", reads, SVERSION),
     CONF_CHECK("msr.vp_index_read_only", "TLFS VP Index: VP_INDEX read-only, a write #GPs", read_only, VP_INDEX),
     CONF_CHECK("msr.time_ref_count_read_only", "TLFS Reference Counter: read-only, a write #GPs", read_only, REF_COUNT),
-    CONF_CHECK("msr.tsc_frequency_read_only", "TLFS Timers: TSC_FREQUENCY read-only, a write #GPs", read_only, TSC_FREQ),
-};
-
-const size_t conf_msr_count = ARRAY_SIZE(conf_msr_checks);
+    CONF_CHECK("msr.tsc_frequency_read_only", "TLFS Timers: TSC_FREQUENCY read-only, a write #GPs", read_only, TSC_FREQ));

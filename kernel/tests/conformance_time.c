@@ -4,7 +4,6 @@
 #include "kernel/tests/conformance.h"
 #include "drivers/hv/hv_detect.h"
 #include "drivers/hyperv/tlfs.h"
-#include "lib/array_size.h"
 
 /* Page minus MSR, in 100 ns units: the page may lead by rounding (a host
  * may round the offset up so the page never reads earlier than the MSR;
@@ -61,10 +60,7 @@ static enum conf_verdict oneshot(const struct conf_host *h, unsigned mode, struc
     return CONF_PASS;
 }
 
-const struct conf_check conf_time_checks[] = {
+CONF_GROUP(time,
     CONF_CHECK("time.ref_tsc_page_matches_ref_count", "TLFS Reference TSC Page: same clock as TIME_REF_COUNT", ref_tsc_page, 0),
     CONF_CHECK("stimer.oneshot_direct_mode", "TLFS Synthetic Timers: direct one-shot fires once, not early", oneshot, CONF_STIMER_DIRECT),
-    CONF_CHECK("stimer.oneshot_message_mode", "TLFS Synthetic Timers: message one-shot fires once, not early", oneshot, CONF_STIMER_MESSAGE),
-};
-
-const size_t conf_time_count = ARRAY_SIZE(conf_time_checks);
+    CONF_CHECK("stimer.oneshot_message_mode", "TLFS Synthetic Timers: message one-shot fires once, not early", oneshot, CONF_STIMER_MESSAGE));

@@ -55,12 +55,9 @@ static enum conf_verdict vmbus_check(const struct conf_host *h, unsigned what, s
     }
 }
 
-const struct conf_check conf_vmbus_checks[] = {
+CONF_GROUP(vmbus,
     CONF_CHECK("vmbus.version_accepted", "VMBus INITIATE_CONTACT: an offered version accepted", vmbus_check, VERSION),
     CONF_CHECK("vmbus.offers_received", "VMBus REQUESTOFFERS: offers, ALLOFFERS_DELIVERED", vmbus_check, OFFERS),
     CONF_CHECK("vmbus.ic_negotiated", "Hyper-V ICs: each bound IC negotiated", vmbus_check, ICS),
     CONF_CHECK("vmbus.channel_interrupts", "VMBus rings: the host signals the guest", vmbus_check, INTERRUPTS),
-    CONF_CHECK("vmbus.modifychannel", "VMBus MODIFYCHANNEL (4.1+): retarget answered", vmbus_check, MODIFY),
-};
-
-const size_t conf_vmbus_count = ARRAY_SIZE(conf_vmbus_checks);
+    CONF_CHECK("vmbus.modifychannel", "VMBus MODIFYCHANNEL (4.1+): retarget answered", vmbus_check, MODIFY));
