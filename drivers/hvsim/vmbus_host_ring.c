@@ -87,6 +87,18 @@ static bool note_refusal(struct vh_ring *r)
     return r->refused <= 8 || (r->refused & 1023) == 0;
 }
 
+/* An index the guest wrote: in range, or the ring is corrupt (said, rate
+ * limited; which names the ring and the index). */
+static bool index_ok(struct vh_ring *r, uint32_t i, const char *which)
+{
+    if (valid_index(r, i))
+        return true;
+    if (note_refusal(r))
+        log_warn("hvsim", "host: relid %u %s %u invalid (%u data bytes)", r->relid, which, i,
+                 r->size);
+    return false;
+}
+
 int vh_ring_attach(struct vh_ring *r, void *mem, size_t bytes, uint32_t relid, bool produce)
 {
     memset(r, 0, sizeof *r);
@@ -131,12 +143,8 @@ static int reserve(struct vh_ring *r, uint32_t need)
     r->waiting = true;
     full_fence();
     rd = ld(&r->hdr->read_index);
-    if (!valid_index(r, rd)) {
-        if (note_refusal(r))
-            log_warn("hvsim", "host: relid %u inbound ring: read_index %u invalid "
-                     "(%u data bytes); not written", r->relid, rd, r->size);
+    if (!index_ok(r, rd, "inbound ring (not written): read_index"))
         return VH_RING_CORRUPT;
-    }
     if (room(r, r->pos, rd) <= need)
         return VH_RING_FULL;
 ok:
@@ -215,12 +223,8 @@ bool vh_ring_unread(const struct vh_ring *r)
 int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
 {
     uint32_t w = ld(&r->hdr->write_index);
-    if (!valid_index(r, w)) {
-        if (note_refusal(r))
-            log_warn("hvsim", "host: relid %u outbound ring: write_index %u invalid "
-                     "(%u data bytes)", r->relid, w, r->size);
+    if (!index_ok(r, w, "outbound ring: write_index"))
         return VH_RING_CORRUPT;
-    }
     if (w == r->pos && r->pos != r->shown) {
         /* Looks empty, but the guest judges "empty" by read_index (it
          * signals only when read_index equals where its packet starts,
@@ -234,12 +238,8 @@ int vh_ring_peek(struct vh_ring *r, void *buf, uint32_t cap, struct vh_pkt *pkt)
         if (vh_ring_after_show)
             vh_ring_after_show(r);
         w = ld(&r->hdr->write_index);
-        if (!valid_index(r, w)) {
-            if (note_refusal(r))
-                log_warn("hvsim", "host: relid %u outbound ring: write_index %u invalid "
-                         "(%u data bytes)", r->relid, w, r->size);
+        if (!index_ok(r, w, "outbound ring: write_index"))
             return VH_RING_CORRUPT;
-        }
     }
     if (w == r->pos)
         return 0;
