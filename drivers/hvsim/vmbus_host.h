@@ -273,6 +273,10 @@ void vmbus_host_dm_get_info(struct vmbus_host_dm_info *out);
  * the guest reported no balloon capability. */
 int vmbus_host_dm_balloon(uint64_t pages);
 int vmbus_host_dm_unballoon(uint64_t pages);
+/* A host that gives back pages it never took (broken or hostile; tests):
+ * one UNBALLOON_REQUEST of [pfn, pfn+pages), which the guest must refuse
+ * and still answer. 0 sent, -1 when not idle or the ring is full. */
+int vmbus_host_dm_unballoon_range(uint64_t pfn, uint32_t pages);
 
 /* NTSTATUS the Hyper-V personality puts in GPADL_CREATED, OPENCHANNEL_RESULT
  * and MODIFYCHANNEL_RESPONSE on failure (openvmm uses STATUS_UNSUCCESSFUL;

@@ -95,6 +95,17 @@ static bool overlaps_held(uint64_t pfn, uint64_t pages)
     return false;
 }
 
+static bool unballoon_request(uint64_t pfn, uint64_t pages, bool more)
+{
+    struct { struct dm_unballoon_request u; uint64_t range; } m;
+    memset(&m, 0, sizeof m);
+    hdr(&m.u.hdr, DM_UNBALLOON_REQUEST, sizeof m, dm.trans_id);
+    m.u.range_count = 1;
+    m.u.flags = more ? DM_MORE_PAGES : 0;
+    m.range = DM_RANGE(pfn, pages);
+    return send(&m, sizeof m);
+}
+
 /* The request the state stands for, sent now or, with the ring full, from
  * the next poll (QEMU's *_RB_WAIT states wait for ring room the same way). */
 static void post(void)
@@ -111,17 +122,11 @@ static void post(void)
     /* Unballoon: the last held run's tail, one range a message, as long
      * as the ring takes them. */
     while (dm.diff > 0) {
-        struct { struct dm_unballoon_request u; uint64_t range; } m;
         struct dm_run *r = &dm.held[dm.n_held - 1];
         uint64_t n = dm.diff < r->pages ? dm.diff : r->pages;
         if (n > DM_UNBALLOON_CHUNK_PAGES)
             n = DM_UNBALLOON_CHUNK_PAGES;
-        memset(&m, 0, sizeof m);
-        hdr(&m.u.hdr, DM_UNBALLOON_REQUEST, sizeof m, dm.trans_id);
-        m.u.range_count = 1;
-        m.u.flags = dm.diff > n ? DM_MORE_PAGES : 0;
-        m.range = DM_RANGE(r->pfn + r->pages - n, n);
-        if (!send(&m, sizeof m))
+        if (!unballoon_request(r->pfn + r->pages - n, n, dm.diff > n))
             return;
         r->pages -= n;
         if (r->pages == 0)
@@ -354,3 +359,16 @@ static int start(enum vmbus_host_dm_state op, uint64_t pages)
 
 int vmbus_host_dm_balloon(uint64_t pages) { return start(VMBUS_HOST_DM_BALLOON, pages); }
 int vmbus_host_dm_unballoon(uint64_t pages) { return start(VMBUS_HOST_DM_UNBALLOON, pages); }
+
+int vmbus_host_dm_unballoon_range(uint64_t pfn, uint32_t pages)
+{
+    int rc = -1;
+    vh_lock();
+    if (dm.state == VMBUS_HOST_DM_IDLE && unballoon_request(pfn, pages, false)) {
+        dm.state = VMBUS_HOST_DM_UNBALLOON;   /* the guest's response ends it */
+        rc = 0;
+    }
+    vh_pump_locked();
+    vh_unlock();
+    return rc;
+}

@@ -2,8 +2,8 @@
  * the scenarios set wait=0 so the host's post-init wait does not hold the
  * test): the host takes pages, the guest gives them from the page
  * allocator, the host gives some back, asks for more than the guest has
- * (refused by the guest, answered with no pages), then takes nothing back
- * but what it holds. Only this test drives the DM channel, so every count
+ * and gives back a range it never took (both refused by the guest, and
+ * answered), then gives back all it holds. Only this test drives the DM channel, so every count
  * compared is one it caused. */
 #include "kernel/ktest.h"
 #include "kernel/pmm.h"
@@ -65,11 +65,21 @@ KTEST_T(dm_cycle, "dm.balloon_unballoon", 30000)
     check_held(g, 400);
     KT_CHECK_EQ(refusals_seen(&g->refused), refused + 1);
 
+    /* A range the guest never gave (here: this test's own code page) is
+     * refused, answered, and not one page of it freed. */
+    uint64_t own = (uint64_t)(uintptr_t)check_held / PAGE_SIZE;
+    bool taken = pmm_is_allocated(own * PAGE_SIZE);   /* a wrong free clears it, or panics */
+    KT_CHECK_EQ(vmbus_host_dm_unballoon_range(own, 2), 0);
+    KT_CHECK(KT_WAIT_UNTIL(host_idle(), KT_WAIT_MS));
+    KT_CHECK_EQ(refusals_seen(&g->refused), refused + 2);
+    KT_CHECK_EQ(pmm_is_allocated(own * PAGE_SIZE), taken);
+    check_held(g, 400);
+
     /* The host gives back at most what it holds. */
     KT_CHECK_EQ(vmbus_host_dm_unballoon(~0ull), 0);
     KT_CHECK(KT_WAIT_UNTIL(host_idle(), KT_WAIT_MS));
     check_held(g, 0);
-    KT_CHECK_EQ(hi.transactions, t0 + 4);
+    KT_CHECK_EQ(hi.transactions, t0 + 5);
     KT_CHECK_EQ(vmbus_host_dm_unballoon(1), -1);   /* nothing held */
 
     /* With status reports asked for, the guest's figures arrive. */
