@@ -53,6 +53,16 @@ static void keep_rings(struct vmbus_channel *ch, const char *why)
     ch->ring_pages = 0;
 }
 
+/* A callback that loaded ch->callback before it went NULL may still be
+ * draining the rings on another CPU: wait until it has left before the
+ * rings are torn down and freed (Linux vmbus_reset_channel_cb waits for
+ * the channel's callback the same way). */
+static void quiesce_callbacks(void)
+{
+    if (vmbus_services()->quiesce)
+        vmbus_services()->quiesce();
+}
+
 int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
                        size_t recv_ring_bytes, vmbus_channel_cb cb, void *ctx)
 {
@@ -119,6 +129,7 @@ int vmbus_channel_open(struct vmbus_channel *ch, size_t send_ring_bytes,
     }
     if (rc) {
         atomic_store_explicit(&ch->callback, NULL, memory_order_release);
+        quiesce_callbacks();
         if (vmbus_gpadl_teardown(ch, ch->ring_gpadl) == 0 || atomic_load(&ch->rescinded))
             free_rings(ch);
         else
@@ -137,6 +148,7 @@ void vmbus_channel_close(struct vmbus_channel *ch)
     if (!ch->open)
         return;
     atomic_store_explicit(&ch->callback, NULL, memory_order_release);
+    quiesce_callbacks();
     struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_CLOSECHANNEL,
                                  .child_relid = ch->relid };
     vmbus_post(&m, sizeof m, "CLOSECHANNEL");
