@@ -48,11 +48,6 @@ static bool status_enabled(void)
     return s < 0 ? vh.cfg.personality == VMBUS_HOST_HYPERV : s != 0;
 }
 
-static void bad(const char *what, uint64_t value)
-{
-    vh_violation(VMBUS_HOST_RULE_DM, what, value);
-}
-
 static bool send(const void *msg, uint16_t size)
 {
     bool sig = false;
@@ -115,7 +110,8 @@ static void post(void)
         struct dm_balloon b;
         memset(&b, 0, sizeof b);
         hdr(&b.hdr, DM_BALLOON_REQUEST, sizeof b, dm.trans_id);
-        b.num_pages = (uint32_t)(dm.diff < DM_BALLOON_CHUNK_PAGES ? dm.diff : DM_BALLOON_CHUNK_PAGES);
+        b.num_pages =
+            (uint32_t)(dm.diff < DM_BALLOON_CHUNK_PAGES ? dm.diff : DM_BALLOON_CHUNK_PAGES);
         dm.send_due = !send(&b, sizeof b);
         return;
     }
@@ -200,7 +196,8 @@ static void balloon_response(const uint8_t *msg, uint32_t len)
     uint32_t count = r.more_and_count >> 1;
     dm.info.balloon_responses++;
     if ((uint64_t)count * sizeof(uint64_t) > len - sizeof r) {
-        bad("balloon response: its range count runs past the message", count);
+        vh_violation(VMBUS_HOST_RULE_DM,
+                     "balloon response: its range count runs past the message", count);
         return;
     }
     uint64_t removed = 0;
@@ -211,18 +208,21 @@ static void balloon_response(const uint8_t *msg, uint32_t len)
         if (n == 0)
             continue;
         if (!hvsim.machine.gpa_to_ptr(pfn * VMBUS_PAGE_SIZE, n * VMBUS_PAGE_SIZE)) {
-            bad("balloon response: a range that is not guest RAM", pfn);
+            vh_violation(VMBUS_HOST_RULE_DM,
+                         "balloon response: a range that is not guest RAM", pfn);
             continue;
         }
         if (overlaps_held(pfn, n)) {
-            bad("balloon response: a page the guest gave already", pfn);
+            vh_violation(VMBUS_HOST_RULE_DM,
+                         "balloon response: a page the guest gave already", pfn);
             continue;
         }
         if (hold(pfn, n))
             removed += n;
     }
     if (removed > dm.diff) {
-        bad("balloon response: more pages than the host asked for", removed);
+        vh_violation(VMBUS_HOST_RULE_DM,
+                     "balloon response: more pages than the host asked for", removed);
         removed = dm.diff;
     }
     dm.diff -= removed;
@@ -255,20 +255,21 @@ int vh_dm_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf
     if (pkt->desc.type == VMBUS_PKT_COMP)
         return 1;
     if (pkt->desc.type != VMBUS_PKT_DATA_INBAND) {
-        bad("a DM message is in-band data", pkt->desc.type);
+        vh_violation(VMBUS_HOST_RULE_DM, "a DM message is in-band data", pkt->desc.type);
         return 1;
     }
     if (len < sizeof h) {
-        bad("a DM message shorter than its header", len);
+        vh_violation(VMBUS_HOST_RULE_DM, "a DM message shorter than its header", len);
         return 1;
     }
     memcpy(&h, msg, sizeof h);
     if (h.type >= ARRAY_SIZE(guest_msgs) || guest_msgs[h.type].size == 0) {
-        bad("a DM message type a guest does not send", h.type);
+        vh_violation(VMBUS_HOST_RULE_DM, "a DM message type a guest does not send", h.type);
         return 1;
     }
     if (len < guest_msgs[h.type].size) {
-        bad("a DM message shorter than its type's struct", ((uint64_t)h.type << 32) | len);
+        vh_violation(VMBUS_HOST_RULE_DM,
+                     "a DM message shorter than its type's struct", ((uint64_t)h.type << 32) | len);
         return 1;
     }
     /* An unballoon response while requests are still going out is out of
@@ -276,7 +277,9 @@ int vh_dm_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf
     if (guest_msgs[h.type].state &&
         (guest_msgs[h.type].state != dm.state ||
          (dm.state == VMBUS_HOST_DM_UNBALLOON && (dm.send_due || dm.diff > 0)))) {
-        bad("a DM message in a state that does not expect it", ((uint64_t)h.type << 32) | dm.state);
+        vh_violation(VMBUS_HOST_RULE_DM,
+                     "a DM message in a state that does not expect it",
+                     ((uint64_t)h.type << 32) | dm.state);
         return 1;
     }
     dm.c = c;
