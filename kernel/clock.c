@@ -106,18 +106,21 @@ static uint64_t measure_window(uint64_t window, uint64_t *tsc, uint64_t *lapic_d
     return (b0 - a0) + (b1 - a1);
 }
 
-bool clock_measure(unsigned window_ms, uint64_t *tsc, uint64_t *lapic_div16)
+bool clock_measure(unsigned window_ms, unsigned slack_div, uint64_t *tsc, uint64_t *lapic_div16)
 {
     if (ref == REF_NONE)
         return false;
     /* window_ms windows; the LAPIC timer counts down at the bus rate / 16.
-     * A window whose brackets took more than 1/1000 of it is measured again
-     * (at most 5 windows); the tightest one counts. */
+     * A window whose brackets took more than 1/slack_div of it is measured
+     * again (at most 5 windows); the tightest one counts. */
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-    uint64_t window = ref_hz * window_ms / 1000, best = UINT64_MAX;
-    for (int i = 0; i < 5 && best > window / 1000; i++) {
-        uint64_t t, l, slack = measure_window(window, &t, &l);
+    uint64_t window = ref_hz * window_ms / 1000, best = UINT64_MAX, t, l;
+    /* A short window first, thrown away: the first pass through this code
+     * is the slow one under a binary translator (TCG: >100 us brackets). */
+    measure_window(window / 64, &t, &l);
+    for (int i = 0; i < 5 && best > window / slack_div; i++) {
+        uint64_t slack = measure_window(window, &t, &l);
         if (slack < best) {
             best = slack;
             *tsc = t;
@@ -179,7 +182,7 @@ void clock_calibrate(void)
                      (unsigned long long)offered_lapic);
         }
     }
-    if (!src && clock_measure(50, &tsc, &lapic))
+    if (!src && clock_measure(50, 1000, &tsc, &lapic))
         src = refclock_name();
     if (!src && !(clock_cpuid_rates(&tsc, &lapic, &src) && plausible(tsc, lapic)))
         src = NULL;

@@ -19,7 +19,8 @@ void clock_offer_rates(uint64_t tsc_hz, uint64_t lapic_div16_hz, const char *sou
 void clock_calibrate(void);
 /* A measurement in windows of window_ms against the reference clock; false
  * without one. */
-bool clock_measure(unsigned window_ms, uint64_t *tsc_hz, uint64_t *lapic_div16_hz);
+bool clock_measure(unsigned window_ms, unsigned slack_div, uint64_t *tsc_hz,
+                   uint64_t *lapic_div16_hz);
 /* Rates from CPUID leaf 0x15 (crystal ratio) or 0x16 (base MHz). */
 bool clock_cpuid_rates(uint64_t *tsc_hz, uint64_t *lapic_div16_hz, const char **source);
 uint64_t tsc_hz(void);
