@@ -13,6 +13,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/posted_intr.h"
+#include "lib/array_size.h"
 
 #define NVEC 64
 #define ROUNDS 7
@@ -187,7 +188,7 @@ void bench_pi_run(void)
              (unsigned long long)per_s(mp64), (unsigned long long)per_s(md64));
     pi_get_stats(target, &s0);
     static const unsigned ks[] = { 1, 4, 16, 64 };
-    for (unsigned i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(ks); i++) {
         unsigned k = ks[i] < nvec ? ks[i] : nvec;
         log_info("bench", "pi: one notification with %u pending: %llu cycles/event", k,
                  (unsigned long long)notify_with_pending(target, k, 200));

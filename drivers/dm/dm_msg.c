@@ -15,12 +15,13 @@
 #include <string.h>
 #include "drivers/dm/dm.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 #define DM_SUB "dm"
 
 /* Newest first, as Linux balloon_connect_vsp tries WIN10 then WIN8. */
 static const uint32_t dm_versions[] = { DM_VERSION_WIN10, DM_VERSION_WIN8 };
-#define DM_N_VERSIONS (sizeof dm_versions / sizeof dm_versions[0])
+#define DM_N_VERSIONS ARRAY_SIZE(dm_versions)
 
 static void hdr(struct dm_header *h, uint16_t type, uint16_t size, uint32_t tid)
 {

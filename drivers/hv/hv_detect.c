@@ -7,6 +7,7 @@
 #include "drivers/hv/hv_detect.h"
 #include "drivers/hyperv/tlfs.h"
 #include "kernel/log.h"
+#include "lib/array_size.h"
 
 #define LEAF(in, l, r) ((in)->leaf[(l) - HV_CPUID_VENDOR_AND_MAX][r])
 
@@ -97,7 +98,7 @@ const char *hv_detect_missing(const struct hv_info *info)
         { info->can_post_messages, "PostMessages privilege (CPUID 0x40000003 EBX bit 4)" },
         { info->can_signal_events, "SignalEvents privilege (CPUID 0x40000003 EBX bit 5)" },
     };
-    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(need); i++)
         if (!need[i].have)
             return need[i].what;
     return NULL;

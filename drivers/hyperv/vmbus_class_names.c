@@ -2,6 +2,7 @@
  * status page. A table of the wire's names, not behaviour. */
 #include <string.h>
 #include "drivers/hyperv/vmbus_proto.h"
+#include "lib/array_size.h"
 
 static const struct {
     struct vmbus_guid guid;
@@ -23,7 +24,7 @@ static const struct {
 
 const char *vmbus_class_name(const struct vmbus_guid *g)
 {
-    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
         if (memcmp(classes[i].guid.b, g->b, sizeof g->b) == 0)
             return classes[i].name;
     return "unknown";

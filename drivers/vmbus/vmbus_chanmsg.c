@@ -8,6 +8,7 @@
 #include "drivers/vmbus/vmbus_internal.h"
 #include "kernel/log.h"
 #include "lib/refuse.h"
+#include "lib/array_size.h"
 
 static struct refusals bad_messages;
 
@@ -145,7 +146,7 @@ static void on_rescind(const struct vmbus_msg_relid *m)
     /* A waiter for this channel would otherwise wait for an answer that
      * will never come. GPADL_TORNDOWN is keyed (gpadl, relid): Linux
      * vmbus_rescind_cleanup wakes a teardown waiter of this channel as well. */
-    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
         struct vmbus_wait_slot *s = answer_slot(&answers[i]);
         uint32_t relid = answers[i].type == VMBUS_MSG_GPADL_TORNDOWN ? s->key2 : s->key1;
         if (s->armed && relid == ch->relid)
@@ -229,7 +230,7 @@ void vmbus_on_message(const void *payload, uint32_t msg_type, size_t len)
         on_flag(&c->unload_done, VMBUS_UNLOADING, "UNLOAD_RESPONSE");
         break;
     default:   /* an answer (min_len let no other type through) */
-        for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        for (size_t i = 0; i < ARRAY_SIZE(answers); i++)
             if (answers[i].type == type)
                 on_answer(&answers[i], m.bytes);
         break;
