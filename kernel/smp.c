@@ -88,8 +88,7 @@ static bool init_needs_no_wait(void)
     return v.ebx == 0x6f677948 && family >= 0x18;   /* "Hygo"nGenuine */
 }
 
-static unsigned init_delay_us(void) { return init_needs_no_wait() ? 0 : 10000; }
-static unsigned sipi_delay_us(void) { return init_needs_no_wait() ? 10 : 200; }
+static bool no_waits;   /* init_needs_no_wait(), once per boot (smp_boot_aps) */
 
 /* Start one AP as cpus[index]; true once it reported in. */
 static bool start_ap(unsigned index, uint32_t apic, volatile struct ap_tramp_params *p,
@@ -113,10 +112,10 @@ static bool start_ap(unsigned index, uint32_t apic, volatile struct ap_tramp_par
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
     apic_send_init(apic);
-    delay_us(init_delay_us());
+    delay_us(no_waits ? 0 : 10000);
     if (!skip_sipi) {
         apic_send_startup(apic, (uint8_t)(trampoline_pa >> 12));
-        delay_us(sipi_delay_us());
+        delay_us(no_waits ? 10 : 200);
         if (!p->started)                 /* the second STARTUP only if the first was lost */
             apic_send_startup(apic, (uint8_t)(trampoline_pa >> 12));
     }
@@ -158,6 +157,7 @@ void smp_boot_aps(void)
         (volatile struct ap_tramp_params *)(uintptr_t)(trampoline_pa +
                                                        (size_t)(ap_trampoline_params - ap_trampoline_start));
     uint32_t self = cpus[0].apic_id;
+    no_waits = init_needs_no_wait();
     uint64_t t0 = clock_ns();
     unsigned not_started = 0;
     for (unsigned i = 0; i < m->enabled; i++) {

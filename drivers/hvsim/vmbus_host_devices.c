@@ -300,7 +300,7 @@ int vh_dev_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *bu
     if (c->dev == VMBUS_HOST_DEV_ECHO)
         return echo_packet(c, pkt, buf);
     if (c->dev == VMBUS_HOST_DEV_DM)
-        return vh_dm_packet(c, pkt, buf);
+        return vh_dm_packet(pkt, buf);   /* the one DM channel, dm.c */
     if (is_ic(c->dev)) {
         if (pkt->desc.type == VMBUS_PKT_DATA_INBAND)
             ic_response(c, pkt, buf + pkt->payload_off, pkt->payload_len);

@@ -33,8 +33,8 @@ struct dm_run { uint64_t pfn, pages; };
 static struct {
     enum vmbus_host_dm_state state;
     struct vh_chan *c;
-    uint32_t version, trans_id;   /* host transaction id: one per operation (QEMU) */
-    uint64_t caps, idle_at;
+    uint32_t trans_id;            /* host transaction id: one per operation (QEMU) */
+    uint64_t idle_at;
     bool send_due;                /* the current request waits for ring room */
     uint64_t diff;                /* pages still to move in this operation */
     struct dm_run held[DM_HELD_RUNS];
@@ -157,7 +157,7 @@ static void version_request(const uint8_t *msg)
     a.flags = ok ? DM_ACCEPTED : 0;
     send(&a, sizeof a);
     if (ok) {
-        dm.version = r.version;
+        dm.info.version = r.version;
         dm.state = VMBUS_HOST_DM_CAPS;
     }
 }
@@ -167,7 +167,7 @@ static void caps_report(const uint8_t *msg)
     struct dm_capabilities c;
     struct dm_capabilities_response a;
     memcpy(&c, msg, sizeof c);
-    dm.caps = c.caps;
+    dm.info.caps = c.caps;
     memset(&a, 0, sizeof a);
     hdr(&a.hdr, DM_CAPABILITIES_RESPONSE, sizeof a, c.hdr.trans_id);
     a.flags = DM_ACCEPTED | DM_CAPS_RESP_HOT_REMOVE |
@@ -246,7 +246,7 @@ static const struct {
     [DM_UNBALLOON_RESPONSE] = { sizeof(struct dm_unballoon_response), VMBUS_HOST_DM_UNBALLOON },
 };
 
-int vh_dm_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf)
+int vh_dm_packet(const struct vh_pkt *pkt, const uint8_t *buf)
 {
     /* buf is the host's own copy of the packet (vh_service), not the ring. */
     const uint8_t *msg = buf + pkt->payload_off;
@@ -282,7 +282,6 @@ int vh_dm_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf
                      ((uint64_t)h.type << 32) | dm.state);
         return 1;
     }
-    dm.c = c;
     switch (h.type) {
     case DM_VERSION_REQUEST:
         version_request(msg);
@@ -333,8 +332,6 @@ void vmbus_host_dm_get_info(struct vmbus_host_dm_info *out)
     *out = dm.info;
     out->state = dm.state;
     out->relid = dm.c ? dm.c->relid : 0;
-    out->version = dm.version;
-    out->caps = dm.caps;
     out->status_enabled = status_enabled();
     out->pending_pages = dm.diff;
     vh_unlock();
@@ -345,7 +342,7 @@ static int start(enum vmbus_host_dm_state op, uint64_t pages)
     int rc = -1;
     vh_lock();
     if (dm.state == VMBUS_HOST_DM_IDLE && pages > 0 &&
-        (op == VMBUS_HOST_DM_UNBALLOON || (dm.caps & DM_CAP_BALLOON))) {
+        (op == VMBUS_HOST_DM_UNBALLOON || (dm.info.caps & DM_CAP_BALLOON))) {
         /* QEMU gives back at most what it holds. */
         dm.diff = op == VMBUS_HOST_DM_BALLOON || pages < dm.info.held_pages ? pages
                                                                              : dm.info.held_pages;

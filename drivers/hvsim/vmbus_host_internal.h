@@ -168,7 +168,7 @@ const struct vmbus_guid *vh_dev_class(enum vmbus_host_dev dev);
 /* the DM endpoint (vmbus_host_dm.c) */
 void vh_dm_opened(struct vh_chan *c);
 void vh_dm_closed(struct vh_chan *c);
-int vh_dm_packet(struct vh_chan *c, const struct vh_pkt *pkt, const uint8_t *buf);
+int vh_dm_packet(const struct vh_pkt *pkt, const uint8_t *buf);
 void vh_dm_tick(void);
 const char *vh_dev_name(enum vmbus_host_dev dev);
 
