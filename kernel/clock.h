@@ -17,8 +17,9 @@ uint64_t refclock_read(void);   /* monotonic ticks, extended to 64 bits */
 void clock_offer_rates(uint64_t tsc_hz, uint64_t lapic_div16_hz, const char *source);
 /* Sets the TSC and LAPIC timer rates by the chain above. */
 void clock_calibrate(void);
-/* A measurement in windows of window_ms against the reference clock; false
- * without one. */
+/* A measurement in windows of window_ms against the reference clock: a
+ * window whose reference reads took more than 1/slack_div of it is measured
+ * again (at most five). False without a reference clock. */
 bool clock_measure(unsigned window_ms, unsigned slack_div, uint64_t *tsc_hz,
                    uint64_t *lapic_div16_hz);
 /* Rates from CPUID leaf 0x15 (crystal ratio) or 0x16 (base MHz). */
